@@ -1,0 +1,85 @@
+"""The one prefix map of the project: CURIE prefixes and their IRI expansions."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import curies
+
+BASE = "https://w3id.org/anakinra-kg/"
+VOCAB = BASE + "vocab/"
+ID = BASE + "id/"
+GRAPH = BASE + "graph/"
+
+# Entity kinds: each has a readable path under ID and a CURIE prefix of the same name.
+ENTITY_KINDS = (
+    "adverse-effect",
+    "adverse-reaction",
+    "biomarker",
+    "chemical",
+    "comparator",
+    "contraindication",
+    "criterion",
+    "difference",
+    "disease",
+    "drug",
+    "drug-class",
+    "event",
+    "evidence",
+    "finding",
+    "gene",
+    "organisation",
+    "organism",
+    "periodical",
+    "place",
+    "population",
+    "precaution",
+    "protein",
+    "route",
+    "section",
+    "source",
+    "statement",
+    "study",
+    "use",
+)
+
+STANDARD = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "http://schema.org/",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "sd": "http://www.w3.org/ns/sparql-service-description#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "obo": "http://purl.obolibrary.org/obo/",
+    "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
+}
+
+PROJECT = {
+    "ak": VOCAB,
+    "akr": ID,
+    "graph": GRAPH,
+    **{kind: f"{ID}{kind}/" for kind in ENTITY_KINDS},
+}
+
+
+@cache
+def converter() -> curies.Converter:
+    """Return the converter for the project's and the standard prefixes."""
+    return curies.Converter.from_prefix_map({**PROJECT, **STANDARD})
+
+
+def prefix_map() -> dict[str, str]:
+    """Return the prefix map as a plain dict (prefix -> IRI namespace)."""
+    return dict(converter().prefix_map)
+
+
+def graph_iri(name: str) -> str:
+    """Return the IRI of one of the store's named graphs, e.g. ``data`` or ``ontology``."""
+    return GRAPH + name

@@ -1,0 +1,76 @@
+"""The one loader: parses the ontology and data files into quads, each in its named graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .prefixes import ID, graph_iri
+
+# Subjects under these paths are provenance (evidence, reified statements, the article and its
+# sections) and go to the provenance graph; everything else of data/ goes to the data graph.
+PROVENANCE_PATHS = tuple(f"{ID}{kind}/" for kind in ("evidence", "statement", "section", "source"))
+# Files of ontology/ that are not part of the ontology graph (SHACL shapes, JSON-LD context, ...).
+NOT_ONTOLOGY = ("shapes.ttl",)
+
+
+class SourceError(Exception):
+    """A source file could not be parsed: names the file, line, column and what was expected."""
+
+    def __init__(self, path: Path, line: int | None, column: int | None, message: str) -> None:
+        self.path, self.line, self.column, self.message = path, line, column, message
+        where = f"{path}:{line}:{column}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One Turtle file and the named graph its triples go to (None: split data/provenance)."""
+
+    path: Path
+    graph: str | None
+
+
+def discover(ontology_dir: Path, data_dir: Path) -> list[Source]:
+    """List the source files in a stable order: the ontology first, then the data."""
+    found = [Source(p, graph_iri("ontology")) for p in sorted(ontology_dir.glob("*.ttl")) if p.name not in NOT_ONTOLOGY]
+    found += [Source(p, None) for p in sorted(data_dir.glob("*.ttl"))]
+    if not found:
+        raise SourceError(data_dir, None, None, "no .ttl files found in ontology/ or data/")
+    return found
+
+
+def graph_for(subject: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    """Return the named graph for a data triple, by its subject."""
+    if isinstance(subject, ox.NamedNode) and subject.value.startswith(PROVENANCE_PATHS):
+        return graph_iri("provenance")
+    return graph_iri("data")
+
+
+def parse(source: Source) -> Iterator[ox.Quad]:
+    """Parse one file into quads; raise SourceError naming file and position on bad syntax."""
+    fixed = ox.NamedNode(source.graph) if source.graph else None
+    graphs: dict[str, ox.NamedNode] = {}
+    try:
+        for triple in ox.parse(path=source.path, format=ox.RdfFormat.TURTLE):
+            graph = fixed or graphs.setdefault(g := graph_for(triple.subject), ox.NamedNode(g))
+            yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+    except SyntaxError as err:
+        raise SourceError(source.path, err.lineno, err.offset, _message(err)) from None
+    except (OSError, ValueError) as err:
+        raise SourceError(source.path, None, None, str(err)) from None
+
+
+def _message(err: SyntaxError) -> str:
+    """Strip pyoxigraph's own 'Parser error at line L column C: ' prefix from a message."""
+    text = err.msg or str(err)
+    head, sep, tail = text.partition(": ")
+    return tail if sep and head.startswith("Parser error at") else text
+
+
+def load_all(sources: list[Source]) -> list[ox.Quad]:
+    """Parse every source fully (so that a broken file fails before anything is written)."""
+    return [quad for source in sources for quad in parse(source)]
