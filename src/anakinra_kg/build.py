@@ -18,6 +18,8 @@ RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 BUILD = ox.NamedNode(graph_iri("provenance") + "#build")
 
 Progress = Callable[[int], None]
+Check = Callable[[list[ox.Quad]], None]  # raises to stop the build (e.g. SHACL violations)
+Derive = Callable[[list[ox.Quad]], list[ox.Quad]]  # returns extra quads (inferred, mappings, metadata)
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,19 @@ def build(
     link: Path,
     *,
     progress: Progress | None = None,
-    checks: Iterable[Callable[[list[ox.Quad]], None]] = (),
+    checks: Iterable[Check] = (),
+    derive: Iterable[Derive] = (),
 ) -> BuildReport:
-    """Parse every source, run the checks, and write a new store that replaces the old one.
+    """Parse every source, add derived quads, run the checks, and write a new store that replaces the old one.
 
-    Any error (bad syntax, a failed check, an interruption) leaves the previous store in place.
+    ``derive`` steps run in order, each seeing the quads so far (so metadata can come last);
+    ``checks`` then see everything. Any error (bad syntax, a failed check, an interruption)
+    leaves the previous store in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     quads = sources.load_all(found)
+    for step in derive:
+        quads += step(quads)
     for check in checks:
         check(quads)
     quads += provenance_of_build(found)
