@@ -72,7 +72,8 @@ def read(path: Path) -> tuple[list[Row], dict]:
     try:
         with read_unprocessed_iterable(path) as parsed:
             metadata = parsed.mapping_set.model_dump(exclude_none=True, mode="json")
-            for line, item in parsed.records:
+            for number, item in parsed.records:
+                line = number + 1  # sssom-pydantic counts from 0; editors and people count from 1
                 if isinstance(item, ParseError):
                     raise MappingError(path, line, None, str(item.exception).splitlines()[0])
                 rows.append(Row(path, line, item))
