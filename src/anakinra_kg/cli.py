@@ -15,7 +15,7 @@ from . import build as build_mod
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # no hard wraps: keep file:line:column in one piece
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -101,7 +101,9 @@ def _print_table(results: query_mod.Results) -> None:
 
 @main.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ontology", "name", help="prefix of the ontology (mondo, hp, chebi, ...); guessed from the file if omitted")
+@click.option(
+    "--ontology", "name", help="prefix of the ontology (mondo, hp, chebi, ...); guessed from the file if omitted"
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: data/imports/NAME.ttl")
 @click.option("--license", "license_iri", help="license IRI to record when the source's header states none")
 @click.pass_context

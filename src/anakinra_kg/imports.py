@@ -176,7 +176,9 @@ def _rdf_format(path: Path) -> ox.RdfFormat:
     try:
         return formats.by_name(suffixes[-1].lstrip(".") if suffixes else "", formats.RDF_FORMATS).oxigraph
     except formats.UnknownFormatError:
-        raise OntologyImportError(path, None, None, "unknown RDF syntax: expected .owl/.rdf, .ttl or .nt (optionally .gz)")
+        raise OntologyImportError(
+            path, None, None, "unknown RDF syntax: expected .owl/.rdf, .ttl or .nt (optionally .gz)"
+        ) from None
 
 
 def _open(path: Path):

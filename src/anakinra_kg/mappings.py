@@ -26,7 +26,9 @@ FILE_NAME = "mappings.sssom.tsv"
 GRAPH = graph_iri("mappings")
 SSSOM = "https://w3id.org/sssom/"
 SKOS, RDFS, OWL, DCTERMS, XSD = (STANDARD[p] for p in ("skos", "rdfs", "owl", "dcterms", "xsd"))
-PREDICATES = frozenset(SKOS + name for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"))
+PREDICATES = frozenset(
+    SKOS + name for name in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+)
 RDF_TYPE = ox.NamedNode(STANDARD["rdf"] + "type")
 
 # SSSOM slot -> property IRI (the slot_uri of the SSSOM schema where it names one) and how to write the value.
@@ -112,7 +114,9 @@ def triples(path: Path, known: set[str] | None = None) -> Iterator[tuple]:
 def _row_triples(row: Row, mapping_set: ox.NamedNode, known: set[str] | None) -> Iterator[tuple]:
     """Yield the direct triple and the reified mapping node of one row."""
     record = row.record
-    subject, predicate, obj = (ox.NamedNode(row.iri(c)) for c in (record.subject_id, record.predicate_id, record.object_id))
+    subject, predicate, obj = (
+        ox.NamedNode(row.iri(c)) for c in (record.subject_id, record.predicate_id, record.object_id)
+    )
     if predicate.value not in PREDICATES:
         raise MappingError(row.path, row.line, None, f"{record.predicate_id} is not a SKOS mapping relation")
     if known is not None and subject.value not in known:

@@ -72,8 +72,6 @@ PROJECT = {
 }
 
 
-
-
 def external() -> dict[str, str]:
     """Return the external prefixes (from Bioregistry records, see registry.py): prefix -> IRI namespace."""
     return {prefix: record["uri_prefix"] for prefix, record in registry.records().items()}
