@@ -39,7 +39,7 @@ RDF_FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", ox.RdfFormat.TURTLE, ("application/x-turtle",)),
     Format("jsonld", "application/ld+json", "jsonld", ox.RdfFormat.JSON_LD),
     Format("ntriples", "application/n-triples", "nt", ox.RdfFormat.N_TRIPLES),
-    Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML),
+    Format("rdfxml", "application/rdf+xml", "rdf", ox.RdfFormat.RDF_XML, ("owl",)),
     Format("trig", "application/trig", "trig", ox.RdfFormat.TRIG),
     Format("nquads", "application/n-quads", "nq", ox.RdfFormat.N_QUADS),
 )
