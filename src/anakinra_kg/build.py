@@ -46,17 +46,17 @@ def build(
 ) -> BuildReport:
     """Parse every source, add derived quads, run the checks, and write a new store that replaces the old one.
 
-    ``derive`` steps run in order, each seeing the quads so far (so metadata can come last);
-    ``checks`` then see everything. Any error (bad syntax, a failed check, an interruption)
-    leaves the previous store in place.
+    ``derive`` steps run in order, each seeing the quads so far, the description of the build
+    included (so metadata, last, counts everything); ``checks`` then see everything. Any error
+    (bad syntax, a failed check, an interruption) leaves the previous store in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     quads = sources.load_all(found)
+    quads += provenance_of_build(found)
     for step in derive:
         quads += step(quads)
     for check in checks:
         check(quads)
-    quads += provenance_of_build(found)
     counts: dict[str, int] = {}
     for quad in quads:
         counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
