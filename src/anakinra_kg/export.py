@@ -123,31 +123,43 @@ def dataset(graphs: dict[str, rdflib.Graph]) -> rdflib.Dataset:
     return result
 
 
-class SortedTurtleSerializer(TurtleSerializer):
-    """rdflib's Turtle serializer with subjects in plain sorted order (IRIs, then blank nodes)."""
+XSD = rdflib.namespace.XSD
+SHORT_NUMBERS = (XSD.integer, XSD.decimal, XSD.double, XSD.boolean)
+
+
+class _SortedOutput:
+    """What rdflib's Turtle and TriG serializers need to write the same data the same way every time."""
 
     topClasses: list = []  # noqa: N815  (rdflib's attribute: no class's members go first)
+    _references: dict
 
     def orderSubjects(self) -> list:  # noqa: N802  (rdflib's method name)
-        """Sort subjects by kind and value only, not by how often they are referenced."""
-        subjects = sorted(self._subjects, key=lambda s: (isinstance(s, rdflib.BNode), str(s)))
-        for subject in subjects:
-            self._topLevels[subject] = True
-        return subjects
+        """IRIs sorted by value; then blank nodes, unreferenced ones first (the rest are written inline)."""
+
+        def key(subject: rdflib.term.Node) -> tuple:
+            blank = isinstance(subject, rdflib.BNode)
+            return (blank, self._references[subject] if blank else 0, str(subject))
+
+        return sorted(self._subjects, key=key)  # type: ignore[attr-defined]
+
+    def label(self, node: rdflib.term.Node, position: int) -> str:
+        """Write a number in short form only when that form reads back as the same literal (6 stays "6")."""
+        if isinstance(node, rdflib.Literal) and node.datatype in SHORT_NUMBERS:
+            if node._literal_n3(use_plain=True) != str(node):
+                return node._literal_n3(use_plain=False, qname_callback=self.getQName)  # type: ignore[attr-defined]
+        return super().label(node, position)  # type: ignore[misc]
 
 
-class SortedTrigSerializer(TrigSerializer):
-    """rdflib's TriG serializer with graphs and subjects in sorted order."""
+class SortedTurtleSerializer(_SortedOutput, TurtleSerializer):
+    """rdflib's Turtle serializer, sorted and exact."""
 
-    topClasses: list = []  # noqa: N815
+
+class SortedTrigSerializer(_SortedOutput, TrigSerializer):
+    """rdflib's TriG serializer, sorted and exact, graphs in order of their names."""
 
     def __init__(self, store: rdflib.Dataset) -> None:
         super().__init__(store)
         self.contexts = sorted((c for c in self.contexts if len(c)), key=lambda c: str(c.identifier))
-
-    def orderSubjects(self) -> list:  # noqa: N802
-        """Sort subjects by kind and value only."""
-        return SortedTurtleSerializer.orderSubjects(self)  # type: ignore[arg-type]
 
 
 def _lines_sorted(text: bytes) -> bytes:
