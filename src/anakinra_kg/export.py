@@ -144,9 +144,9 @@ class _SortedOutput:
 
     def label(self, node: rdflib.term.Node, position: int) -> str:
         """Write a number in short form only when that form reads back as the same literal (6 stays "6")."""
-        if isinstance(node, rdflib.Literal) and node.datatype in SHORT_NUMBERS:
-            if node._literal_n3(use_plain=True) != str(node):
-                return node._literal_n3(use_plain=False, qname_callback=self.getQName)  # type: ignore[attr-defined]
+        number = isinstance(node, rdflib.Literal) and node.datatype in SHORT_NUMBERS
+        if number and node._literal_n3(use_plain=True) != str(node):
+            return node._literal_n3(use_plain=False, qname_callback=self.getQName)  # type: ignore[attr-defined]
         return super().label(node, position)  # type: ignore[misc]
 
 
@@ -222,10 +222,18 @@ def write_file(path: Path, produce: Callable[[IO[bytes]], None], *, compress: bo
                 produce(raw)
             raw.flush()
             os.fsync(raw.fileno())
+        tmp.chmod(0o666 & ~_umask())  # a temporary file is private; the dump gets the usual permissions
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read by setting it and putting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def export_file(store: ox.Store, fmt: formats.Format | str, path: Path, graphs: Sequence[str] = ()) -> None:
