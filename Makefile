@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: $(VENV)/.installed
 	$(KG) build
-	$(KG) query -f queries/indications-status-agency-date.rq
+	$(KG) query -f queries/uses-status-agency-date.rq
 
 test: $(VENV)/.installed
 	$(PY) -m ruff check src tests

@@ -10,7 +10,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from anakinra_kg import build, query, store
+from anakinra_kg import build, metadata, query, store
+from anakinra_kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -19,9 +20,9 @@ SEED = SHARED / "seeds" / "000_f3af062bdaf38c12.txt"
 
 @pytest.fixture(scope="session")
 def store_link(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the real ontology + data once into a temporary store and return its link."""
+    """Build the real ontology + data (with the dataset metadata, as the CLI does) once and return its link."""
     link = tmp_path_factory.mktemp("store") / "store"
-    build.build(ROOT / "ontology", ROOT / "data", link)
+    build.build(ROOT / "ontology", ROOT / "data", link, derive=[metadata.step(Settings(project_dir=ROOT))])
     return link
 
 

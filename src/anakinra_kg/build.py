@@ -46,19 +46,19 @@ def build(
 ) -> BuildReport:
     """Parse every source, add derived quads, run the checks, and write a new store that replaces the old one.
 
-    The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given
-    ``derive`` steps run after it in order, each seeing the quads so far (so metadata can come last);
-    ``checks`` then see everything. Any error (bad syntax, a failed check, an interruption)
-    leaves the previous store in place.
+    The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given ``derive``
+    steps run after it in order, each seeing the quads so far, the description of the build included
+    (so metadata, last, counts everything); ``checks`` then see everything. Any error (bad syntax, a
+    failed check, an interruption) leaves the previous store in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     quads = sources.load_all(found)
+    mapping_file = data_dir / mappings.FILE_NAME
+    quads += provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
     for step in (mappings.derive(data_dir), *derive):
         quads += step(quads)
     for check in checks:
         check(quads)
-    mapping_file = data_dir / mappings.FILE_NAME
-    quads += provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
     counts: dict[str, int] = {}
     for quad in quads:
         counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1

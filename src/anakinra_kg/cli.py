@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, formats, imports, sources, store
+from . import __version__, export, formats, imports, jsonld, metadata, sources, store
 from . import build as build_mod
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True, soft_wrap=True)  # no hard wraps: keep file:line:column in one piece
+err = Console(stderr=True, soft_wrap=True)  # never wrap: error lines carry file:line:column
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -51,6 +51,7 @@ def build(ctx: click.Context) -> None:
                 settings.data_dir,
                 settings.store_path,
                 progress=lambda done: bar.update(task, completed=done),
+                derive=[metadata.step(settings)],
             )
         except sources.SourceError as error:
             bar.stop()
@@ -125,3 +126,59 @@ def import_(ctx: click.Context, source: Path, name: str | None, output: Path | N
         err.print(f"[yellow]warning:[/] mapped term not declared in the source: {iri}", highlight=False)
     for iri in module.obsolete:
         err.print(f"[yellow]warning:[/] mapped term is obsolete in the source: {iri}", highlight=False)
+
+
+RDF_FORMAT_NAMES = ", ".join(f.name for f in formats.RDF_FORMATS)
+
+
+@main.command("export")
+@click.option("--format", "fmt", default="turtle", show_default=True, help=f"one of: {RDF_FORMAT_NAMES}")
+@click.option("--graph", "graphs", multiple=True, help="a named graph (ontology, data, provenance, ...); repeatable")
+@click.option("--frame", is_flag=True, help="JSON-LD only: the drug at the top with its facts nested")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file (atomic; .gz compresses)")
+@click.pass_context
+def export_cmd(ctx: click.Context, fmt: str, graphs: tuple[str, ...], frame: bool, output: Path | None) -> None:
+    """Export the whole dataset or chosen named graphs.
+
+    TriG, N-Quads and JSON-LD keep the named graphs; Turtle, N-Triples and RDF/XML hold one graph, so
+    several graphs are written as their union.
+    """
+    try:
+        chosen = export.rdf_format(fmt)
+    except formats.UnknownFormatError as error:
+        raise click.BadParameter(str(error), param_hint="--format") from None
+    if frame and (chosen.name != "jsonld" or graphs):
+        raise click.UsageError("--frame makes the JSON-LD document of the drug: use it with --format jsonld only")
+    try:
+        db = store.open_read_only(_settings(ctx).store_path)
+        export.select_graphs(db, graphs)
+    except store.StoreMissingError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(1)
+    except export.UnknownGraphError as error:
+        raise click.BadParameter(str(error), param_hint="--graph") from None
+    if frame:
+        produce = lambda stream: stream.write(export.framed_drug(db))  # noqa: E731
+    else:
+        produce = lambda stream: export.write_to(stream, db, chosen, graphs)  # noqa: E731
+    if output is None:
+        produce(sys.stdout.buffer)
+        return
+    export.write_file(output, produce, compress=output.name.endswith(".gz"))
+    err.print(f"wrote {output}", highlight=False)
+
+
+@main.command("context")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="file to write (atomic)")
+@click.pass_context
+def context_cmd(ctx: click.Context, output: Path | None) -> None:
+    """Write the JSON-LD @context generated from the ontology (the repository keeps it in ontology/)."""
+    try:
+        data = jsonld.context_document(store.open_read_only(_settings(ctx).store_path))
+    except store.StoreMissingError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(1)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        export.write_file(output, lambda stream: stream.write(data))

@@ -62,6 +62,7 @@ STANDARD = {
     "foaf": "http://xmlns.com/foaf/0.1/",
     "obo": "http://purl.obolibrary.org/obo/",
     "oboInOwl": "http://www.geneontology.org/formats/oboInOwl#",
+    "pav": "http://purl.org/pav/",
 }
 
 PROJECT = {

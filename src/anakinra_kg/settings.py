@@ -15,6 +15,12 @@ class Settings(BaseSettings):
 
     project_dir: Path = Field(default_factory=Path.cwd, description="folder holding ontology/ and data/")
     store_dir: Path | None = Field(default=None, description="store folder; default <project_dir>/var/store")
+    sparql_endpoint: str = Field(
+        default="http://127.0.0.1:8000/sparql", description="public IRI of the SPARQL endpoint (dataset metadata)"
+    )
+    download_base: str = Field(
+        default="http://127.0.0.1:8000/download/", description="public URL of the folder the dump files are served from"
+    )
 
     @property
     def ontology_dir(self) -> Path:

@@ -1,0 +1,187 @@
+"""Dataset metadata: a VoID + DCAT description of the graph, computed from the quads at build time.
+
+The description lives in its own named graph (graph/metadata). Every count is computed from the quads of
+the other graphs (the metadata graph describes them; its own size is given on its subset), never typed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+import pyoxigraph as ox
+
+from . import __version__
+from .export import DUMPS
+from .formats import by_name
+from .prefixes import BASE, ID, STANDARD, VOCAB, graph_iri, prefix_map
+from .settings import Settings
+
+GRAPH = ox.NamedNode(graph_iri("metadata"))
+DATASET = ox.NamedNode(BASE + "dataset")
+TITLE = "anakinra-kg: a knowledge graph of the drug anakinra (Kineret)"
+DESCRIPTION = (
+    "Everything the encyclopedia article 'Anakinra' says about the drug anakinra (Kineret): chemistry, "
+    "therapeutic uses and their regulatory status, regulatory events, studies and findings, adverse reactions "
+    "with frequencies, contraindications and precautions, each fact with the article section and a verbatim quote."
+)
+MATCHES = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
+MATCH_PREDICATES = tuple(STANDARD["skos"] + m for m in MATCHES)
+IANA = "https://www.iana.org/assignments/media-types/"
+
+RDF, RDFS, OWL, XSD = (STANDARD[p] for p in ("rdf", "rdfs", "owl", "xsd"))
+VOID, DCAT, DCT, PROV, SD = (STANDARD[p] for p in ("void", "dcat", "dcterms", "prov", "sd"))
+TYPE = ox.NamedNode(RDF + "type")
+
+
+def _n(iri: str) -> ox.NamedNode:
+    """An IRI node."""
+    return ox.NamedNode(iri)
+
+
+def _int(value: int) -> ox.Literal:
+    """An xsd:integer literal."""
+    return ox.Literal(str(value), datatype=_n(XSD + "integer"))
+
+
+def namespace(iri: str) -> str:
+    """The vocabulary namespace of a term: the longest matching prefix of the prefix map, else up to # or /."""
+    known = [ns for ns in prefix_map().values() if iri.startswith(ns)]
+    if known:
+        return max(known, key=len)
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1]
+
+
+def target_of(iri: str) -> tuple[str, str, str]:
+    """Name the external dataset an IRI belongs to: (key, title, IRI space), using the Bioregistry."""
+    import bioregistry  # loaded only when there are links to name (it takes a few seconds)
+
+    parsed = bioregistry.parse_iri(iri)
+    if parsed is not None:
+        prefix, local = parsed
+        return prefix, bioregistry.get_name(prefix) or prefix, iri[: len(iri) - len(local)]
+    space = namespace(iri)
+    return space.split("//", 1)[-1].strip("/").replace("/", "-").replace(".", "-"), space, space
+
+
+def describe(
+    quads: Iterable[ox.Quad], *, endpoint: str, download_base: str, version: str = __version__
+) -> list[ox.Quad]:
+    """Return the VoID + DCAT description of the quads (all graphs but the metadata graph) as quads."""
+    quads = {q for q in quads if q.graph_name != GRAPH}  # a quad stated twice is stored once
+    triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+    per_graph = Counter(q.graph_name.value for q in quads)
+    out: list[tuple] = []
+    d = DATASET
+    out += [(d, TYPE, _n(VOID + "Dataset")), (d, TYPE, _n(DCAT + "Dataset"))]
+    out += [(d, _n(DCT + "title"), ox.Literal(TITLE, language="en"))]
+    out += [(d, _n(DCT + "description"), ox.Literal(DESCRIPTION, language="en"))]
+    out += [(d, _n(DCAT + "version"), ox.Literal(version)), (d, _n(OWL + "versionInfo"), ox.Literal(version))]
+    out += _from_ontology_and_article(triples)
+    out += _access(endpoint, download_base)
+    out += [(d, _n(VOID + "uriSpace"), ox.Literal(ID)), (d, _n(VOID + "triples"), _int(len(triples)))]
+    subjects = {t.subject for t in triples}
+    out += [(d, _n(VOID + "distinctSubjects"), _int(len(subjects)))]
+    out += [(d, _n(VOID + "distinctObjects"), _int(len({t.object for t in triples})))]
+    entities = {s for s in subjects if isinstance(s, ox.NamedNode) and s.value.startswith(ID)}
+    out += [(d, _n(VOID + "entities"), _int(len(entities)))]
+    out += _partitions(triples)
+    out += _linksets(triples)
+    for iri, count in sorted(per_graph.items()):
+        out += [(d, _n(VOID + "subset"), _n(iri)), (_n(iri), TYPE, _n(VOID + "Dataset"))]
+        out += [(_n(iri), _n(SD + "name"), _n(iri)), (_n(iri), _n(VOID + "triples"), _int(count))]
+    out += [(d, _n(VOID + "subset"), GRAPH), (GRAPH, TYPE, _n(VOID + "Dataset")), (GRAPH, _n(SD + "name"), GRAPH)]
+    own = len(set(out)) + 1  # the metadata graph's size, counting the triple that states it
+    out += [(GRAPH, _n(VOID + "triples"), _int(own))]
+    return [ox.Quad(s, p, o, GRAPH) for s, p, o in dict.fromkeys(out)]
+
+
+def _from_ontology_and_article(triples: set[ox.Triple]) -> list[tuple]:
+    """License and creators as the ontology states them; the source article the data comes from."""
+    out: list[tuple] = []
+    ontologies = {t.subject for t in triples if t.predicate == TYPE and t.object == _n(OWL + "Ontology")}
+    for t in triples:
+        if t.subject in ontologies and t.predicate.value in (DCT + "license", DCT + "creator"):
+            out.append((DATASET, t.predicate, t.object))
+        if t.predicate == TYPE and t.object == _n(VOCAB + "SourceArticle"):
+            out += [(DATASET, _n(DCT + "source"), t.subject), (DATASET, _n(PROV + "wasDerivedFrom"), t.subject)]
+    return out
+
+
+def _access(endpoint: str, download_base: str) -> list[tuple]:
+    """The SPARQL endpoint (a DCAT data service) and the dump files (DCAT distributions, VoID data dumps)."""
+    service = _n(endpoint)
+    out: list[tuple] = [(DATASET, _n(VOID + "sparqlEndpoint"), service), (DATASET, _n(DCAT + "accessService"), service)]
+    out += [(service, TYPE, _n(DCAT + "DataService")), (service, _n(DCAT + "endpointURL"), service)]
+    out += [(service, _n(DCAT + "servesDataset"), DATASET)]
+    for dump in DUMPS:
+        url = _n(download_base.rstrip("/") + "/" + dump.filename)
+        dist = _n(f"{DATASET.value}/distribution/{dump.filename}")
+        media = by_name(dump.format).media_type
+        out += [(DATASET, _n(VOID + "dataDump"), url), (DATASET, _n(DCAT + "distribution"), dist)]
+        out += [(dist, TYPE, _n(DCAT + "Distribution")), (dist, _n(DCAT + "downloadURL"), url)]
+        out += [(dist, _n(DCAT + "mediaType"), _n(IANA + media)), (dist, _n(DCT + "format"), ox.Literal(media))]
+        if dump.gzip:
+            out += [(dist, _n(DCAT + "compressFormat"), _n(IANA + "application/gzip"))]
+    return out
+
+
+def _partitions(triples: set[ox.Triple]) -> list[tuple]:
+    """Class partitions (entities per class), property partitions (triples per property), vocabularies used."""
+    members: dict[ox.NamedNode, set] = defaultdict(set)
+    per_property: Counter = Counter()
+    for t in triples:
+        per_property[t.predicate] += 1
+        if t.predicate == TYPE and isinstance(t.object, ox.NamedNode):
+            members[t.object].add(t.subject)
+    out: list[tuple] = [(DATASET, _n(VOID + "classes"), _int(len(members)))]
+    out += [(DATASET, _n(VOID + "properties"), _int(len(per_property)))]
+    for cls, things in sorted(members.items(), key=lambda item: item[0].value):
+        part = _n(f"{DATASET.value}/class/{_slug(cls.value)}")
+        out += [(DATASET, _n(VOID + "classPartition"), part), (part, _n(VOID + "class"), cls)]
+        out += [(part, _n(VOID + "entities"), _int(len(things)))]
+    for prop, count in sorted(per_property.items(), key=lambda item: item[0].value):
+        part = _n(f"{DATASET.value}/property/{_slug(prop.value)}")
+        out += [(DATASET, _n(VOID + "propertyPartition"), part), (part, _n(VOID + "property"), prop)]
+        out += [(part, _n(VOID + "triples"), _int(count))]
+    vocabularies = {namespace(p.value) for p in per_property} | {namespace(c.value) for c in members}
+    out += [(DATASET, _n(VOID + "vocabulary"), _n(ns)) for ns in sorted(vocabularies)]
+    return out
+
+
+def _slug(iri: str) -> str:
+    """A readable, IRI-safe name for a term: its CURIE with ':' as '-' (or its IRI's last part)."""
+    for prefix, ns in sorted(prefix_map().items(), key=lambda item: -len(item[1])):
+        if iri.startswith(ns) and iri[len(ns) :]:
+            return f"{prefix}-{iri[len(ns) :]}"
+    return "".join(c if c.isalnum() else "-" for c in iri.split("//", 1)[-1])
+
+
+def _linksets(triples: set[ox.Triple]) -> list[tuple]:
+    """One void:Linkset per external dataset and SKOS mapping property, from our entities' mapping triples."""
+    links: Counter = Counter()
+    targets: dict[str, tuple[str, str]] = {}
+    for t in sorted(triples, key=str):
+        external = isinstance(t.object, ox.NamedNode) and not t.object.value.startswith(BASE)
+        if t.predicate.value in MATCH_PREDICATES and external and t.subject.value.startswith(ID):
+            key, title, space = target_of(t.object.value)
+            targets.setdefault(key, (title, space))
+            links[(key, t.predicate.value)] += 1
+    out: list[tuple] = []
+    for key, (title, space) in sorted(targets.items()):
+        target = _n(f"{DATASET.value}/target/{key}")
+        out += [(target, TYPE, _n(VOID + "Dataset")), (target, _n(DCT + "title"), ox.Literal(title))]
+        out += [(target, _n(VOID + "uriSpace"), ox.Literal(space))]
+    for (key, predicate), count in sorted(links.items()):
+        linkset = _n(f"{DATASET.value}/linkset/{key}-{predicate.rsplit('#', 1)[-1]}")
+        out += [(DATASET, _n(VOID + "subset"), linkset), (linkset, TYPE, _n(VOID + "Linkset"))]
+        out += [(linkset, _n(VOID + "subjectsTarget"), DATASET)]
+        out += [(linkset, _n(VOID + "objectsTarget"), _n(f"{DATASET.value}/target/{key}"))]
+        out += [(linkset, _n(VOID + "linkPredicate"), _n(predicate)), (linkset, _n(VOID + "triples"), _int(count))]
+    return out
+
+
+def step(settings: Settings) -> Callable[[list[ox.Quad]], list[ox.Quad]]:
+    """The build's last derive step: describe everything built so far, with the endpoint and dumps of the settings."""
+    return lambda quads: describe(quads, endpoint=settings.sparql_endpoint, download_base=settings.download_base)
