@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint
+.PHONY: serve run test lint bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,6 +16,11 @@ run: $(VENV)/.installed
 	$(KG) query -f queries/indications-status-agency-date.rq
 
 test: $(VENV)/.installed
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest
+
+# The benchmark against Oxigraph server and Virtuoso (long: run it on a quiet machine). BENCH_ARGS=--quick for a smoke run.
+bench: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
