@@ -33,12 +33,13 @@ import pyoxigraph as ox
 from anakinra_kg.prefixes import ID, VOCAB, prefix_map
 
 ROOT = Path(__file__).resolve().parent.parent
-VERSION = 1  # bump when the output for a given (seed, target) changes
+VERSION = 2  # bump when the output for a given (seed, target) changes
 AK = VOCAB
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
 EXT = "https://example.org/synthetic/"  # mapping targets: visibly synthetic, never real identifiers
 PER_FILE = 1_000_000
 TRIPLES_PER_DRUG = 120  # rough mean, used only to size the shared pools
@@ -58,9 +59,13 @@ EVENT_CLASS = {
     "EmergencyUse": "EmergencyUseAuthorisation",
 }
 LINES = ("FirstLine", "SecondLine", "ThirdLine")
-STUDY_KINDS = ("ClinicalTrial", "MultiCentreStudy", "MetaAnalysis", "Review", "AnimalStudy", "CaseReport")
-AGENCIES = 12
-PLACES = 24
+STUDY_KINDS = (
+    "ClinicalTrial",
+    "MultiCentreStudy",
+    "MetaAnalysis",
+    "Review",
+    "CaseReport",
+)  # no AnimalStudy: no organisms
 
 
 def ak(name: str) -> ox.NamedNode:
@@ -88,23 +93,29 @@ def parse_size(text: str) -> int:
 
 @dataclass(frozen=True)
 class Pools:
-    """Sizes of the shared entity pools, derived from the target size."""
+    """Sizes of the shared entity pools, derived from the target size so that every pooled entity is used."""
 
+    places: int
+    agencies: int
+    health_bodies: int
+    organisations: int
     diseases: int
     effects: int
-    organisations: int
     classes: int
     sections: int
 
     @classmethod
     def for_target(cls, target: int) -> Pools:
-        """Pools that grow with the graph (so selective queries stay selective)."""
+        """Pools that grow with the graph (so selective queries stay selective), small enough to be all used."""
         drugs = max(1, target // TRIPLES_PER_DRUG)
         return cls(
+            places=max(2, min(24, drugs)),
+            agencies=max(3, min(12, drugs // 3)),
+            health_bodies=max(1, min(4, drugs // 10)),
+            organisations=max(1, drugs // 25),
             diseases=max(20, drugs // 4),
             effects=max(10, drugs // 20),
-            organisations=max(5, drugs // 25),
-            classes=max(5, min(200, drugs // 50)),
+            classes=max(1, min(200, drugs // 50)),
             sections=max(5, min(500, drugs // 100)),
         )
 
@@ -115,6 +126,8 @@ class Writer:
     def __init__(self, pools: Pools, seed: int) -> None:
         self.pools, self.rng = pools, random.Random(seed)
         self.evidence_count = 0
+        self.picked: dict[str, int] = {}
+        self.reactions = 0
 
     def evidence(self, about: str) -> Iterator[tuple]:
         """Yield a new evidence node (quote + section); its IRI is the last thing yielded, as a marker."""
@@ -137,13 +150,16 @@ class Writer:
         article = node("source", "synthetic-article")
         yield article, A, ak("SourceArticle")
         yield article, LABEL, en("Synthetic article (benchmark data)")
+        yield article, ox.NamedNode(DCTERMS + "title"), ox.Literal("Synthetic article")
+        yield article, ox.NamedNode(DCTERMS + "identifier"), ox.Literal("synthetic")
         for i in range(p.sections):
             section = node("section", f"synth-{i}")
             yield section, A, ak("ArticleSection")
             yield section, LABEL, en(f"Synthetic section {i}")
             yield section, ak("partOfArticle"), article
-        entities = [("place", "Jurisdiction", PLACES, "jurisdiction")]
-        entities += [("organisation", "RegulatoryAgency", AGENCIES, "agency")]
+        entities = [("place", "Jurisdiction", p.places, "jurisdiction")]
+        entities += [("organisation", "RegulatoryAgency", p.agencies, "agency")]
+        entities += [("organisation", "HealthServiceBody", p.health_bodies, "health service body")]
         entities += [("organisation", "ResearchOrganisation", p.organisations, "research organisation")]
         entities += [
             ("disease", "Disease", p.diseases, "disease"),
@@ -161,13 +177,15 @@ class Writer:
                     yield subject, ALT, en(f"{noun.upper()}-{i}")
                 if kind == "disease" and i % 3 != 0:
                     yield subject, EXACT, ox.NamedNode(f"{EXT}MONDO_{i:07d}")
-                if kind == "organisation" and cls == "RegulatoryAgency":
+                if cls == "RegulatoryAgency":
                     yield subject, EXACT, ox.NamedNode(f"{EXT}ROR_{i:05d}")
                 yield subject, ak("evidence"), ev
 
     def pick(self, kind: str, cls: str, count: int) -> ox.NamedNode:
-        """Pick one entity of a pool at random."""
-        return node(kind, f"synth-{cls.lower()}-{self.rng.randrange(count)}")
+        """Pick one entity of a pool: each in turn on the first round (so all are used), then at random."""
+        done = self.picked[cls] = self.picked.get(cls, 0) + 1
+        index = done - 1 if done <= count else self.rng.randrange(count)
+        return node(kind, f"synth-{cls.lower()}-{index}")
 
     def date(self, start: int = 1995) -> ox.Literal:
         """Return a date at year or year-month precision, as the article gives them."""
@@ -205,21 +223,25 @@ class Writer:
             yield statement, ox.NamedNode(RDF + "predicate"), ak(predicate)
             yield statement, ox.NamedNode(RDF + "object"), obj
             yield statement, ak("evidence"), ev
-        for u in range(rng.randint(2, 5)):
-            yield from self.use(d, u, drug)
-        for s in range(rng.randint(0, 2)):
+        studies = [node("study", f"synth-{d}-{s}") for s in range(rng.randint(0, 2))]
+        for s in range(len(studies)):
             yield from self.study(d, s)
+        for u in range(rng.randint(2, 5)):
+            status = rng.choice(STATUSES)
+            if status == "Investigational" and not studies:
+                studies.append(node("study", f"synth-{d}-0"))
+                yield from self.study(d, 0)
+            yield from self.use(d, u, drug, status, studies)
         for r in range(rng.randint(1, 5)):
             yield from self.reaction(d, r, drug)
         if rng.random() < 0.7:
             yield from self.contraindication(d, drug)
 
-    def use(self, d: int, u: int, drug: ox.NamedNode) -> Iterator[tuple]:
+    def use(self, d: int, u: int, drug: ox.NamedNode, status: str, studies: list[ox.NamedNode]) -> Iterator[tuple]:
         """Yield a therapeutic use, with its establishing regulatory event where its status has one."""
         rng, p = self.rng, self.pools
-        status = rng.choice(STATUSES)
         condition = self.pick("disease", "Disease", p.diseases)
-        place = self.pick("place", "Jurisdiction", PLACES)
+        place = self.pick("place", "Jurisdiction", p.places)
         use = node("use", f"synth-{d}-{u}")
         ev_triples, ev = self.with_evidence(f"use {u} of drug {d}")
         yield from ev_triples
@@ -232,12 +254,18 @@ class Writer:
         if rng.random() < 0.5:
             yield use, ak("lineOfTherapy"), ak(rng.choice(LINES))
         yield use, ak("evidence"), ev
+        if status == "Investigational":
+            yield use, ak("studiedIn"), rng.choice(studies)
         if status in ESTABLISHED:
             event = node("event", f"synth-{d}-{u}")
             yield use, ak("establishedBy"), event
             yield event, A, ak(EVENT_CLASS[status])
             yield event, LABEL, en(f"regulatory event for synthkinra-{d} use {u}")
-            yield event, ak("agency"), self.pick("organisation", "RegulatoryAgency", AGENCIES)
+            if status == "Commissioned":
+                yield event, ak("agency"), self.pick("organisation", "HealthServiceBody", p.health_bodies)
+                yield event, ak("policyTitle"), ox.Literal(f"Clinical Commissioning Policy: synthkinra-{d} ({u})")
+            else:
+                yield event, ak("agency"), self.pick("organisation", "RegulatoryAgency", p.agencies)
             yield event, ak("jurisdiction"), place
             yield event, ak("date"), self.date()
             yield event, ak("condition"), condition
@@ -280,7 +308,8 @@ class Writer:
         yield reaction, LABEL, en(f"adverse reaction {r} of synthkinra-{d}")
         yield reaction, ak("adverseReactionOf"), drug
         yield reaction, ak("effect"), self.pick("adverse-effect", "ClinicalFinding", self.pools.effects)
-        kind = rng.random()
+        self.reactions += 1
+        kind = rng.random() if self.reactions > 1 else 0.9  # the first one refers to the placebo comparator
         if kind < 0.4:
             yield reaction, ak("frequency"), self.decimal(0.001, 0.3)
         elif kind < 0.7:
@@ -301,12 +330,14 @@ class Writer:
         yield item, ak("contraindicatedCondition"), self.pick("disease", "Disease", self.pools.diseases)
         yield item, ak("evidence"), ev
 
-
-def _placebo() -> Iterator[tuple]:
-    """Yield the one comparator the reactions refer to."""
-    placebo = node("comparator", "placebo")
-    yield placebo, A, ak("Comparator")
-    yield placebo, LABEL, en("placebo")
+    def placebo(self) -> Iterator[tuple]:
+        """Yield the one comparator the reactions refer to."""
+        placebo = node("comparator", "placebo")
+        ev_triples, ev = self.with_evidence("the placebo comparator")
+        yield from ev_triples
+        yield placebo, A, ak("Comparator")
+        yield placebo, LABEL, en("placebo")
+        yield placebo, ak("evidence"), ev
 
 
 def generate(out: Path, target: int, seed: int = 42, *, force: bool = False) -> dict:
@@ -332,7 +363,7 @@ def generate(out: Path, target: int, seed: int = 42, *, force: bool = False) -> 
             if limit is not None and counter[0] >= limit:
                 return
 
-    shared = [ox.Triple(*t) for t in (*writer.shared(), *_placebo())]
+    shared = [ox.Triple(*t) for t in (*writer.shared(), *writer.placebo())]
     ox.serialize(shared, output=out / "data" / "shared.ttl", format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     counter[0] = len(shared)
     files, drug = ["data/shared.ttl"], 0
