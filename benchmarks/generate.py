@@ -115,7 +115,7 @@ class Pools:
             organisations=max(1, drugs // 25),
             diseases=max(20, drugs // 4),
             effects=max(10, drugs // 20),
-            classes=max(1, min(200, drugs // 50)),
+            classes=max(3, min(200, drugs // 50)),
             sections=max(5, min(500, drugs // 100)),
         )
 

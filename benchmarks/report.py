@@ -160,7 +160,8 @@ def write(run: dict, out: Path) -> None:
         f"- machine: {run['machine']}",
     ]
     lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95"]
-    lines += [f"- throughput: {run['clients']} concurrent clients, each on its own keep-alive connection"]
+    connections = run.get("connections", "keep-alive")
+    lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
     lines += _load_table(run) + _validation_table(run)
     for data in run["datasets"]:

@@ -29,7 +29,7 @@ import pyoxigraph as ox  # noqa: E402
 from anakinra_kg.prefixes import prefix_map  # noqa: E402
 from benchmarks import compare, generate, report  # noqa: E402
 from benchmarks.engines import ours  # noqa: E402
-from benchmarks.engines.base import Dataset, Engine  # noqa: E402
+from benchmarks.engines.base import Dataset, Engine, HttpClient  # noqa: E402
 from benchmarks.engines.inprocess import Pyoxigraph, Rdflib  # noqa: E402
 from benchmarks.engines.oxigraph_server import OxigraphMemoryServer, OxigraphServer  # noqa: E402
 from benchmarks.engines.virtuoso import VirtuosoEngine  # noqa: E402
@@ -170,6 +170,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--synthetic-queries", type=Path, default=ROOT / "benchmarks" / "queries")
     parser.add_argument("--workdir", type=Path, default=ROOT / "benchmarks" / "work")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--fresh-connections", action="store_true", help="a new HTTP connection per request")
     parser.add_argument("--strict", action="store_true", help="exit 1 if any engine's answers differ")
     args = parser.parse_args(argv)
     if args.quick:
@@ -186,6 +187,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run every dataset and engine; write the table, the raw figures and the plots."""
     args = parse_args(argv)
+    HttpClient.fresh_connections = args.fresh_connections
     args.workdir.mkdir(parents=True, exist_ok=True)
     prefixes = prefix_map()
     run = {
@@ -195,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"python": platform.python_version(), "pyoxigraph": ox.__version__},
         "repeat": args.repeat,
         "clients": args.clients,
+        "connections": "new connection per request" if args.fresh_connections else "keep-alive",
         "baseline": BASELINE,
         "datasets": [],
     }

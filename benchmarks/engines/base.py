@@ -100,7 +100,13 @@ class Client(ABC):
 
 
 class HttpClient(Client):
-    """A SPARQL protocol client over HTTP GET with keep-alive; optionally revalidates with If-None-Match."""
+    """A SPARQL protocol client over HTTP GET with keep-alive; optionally revalidates with If-None-Match.
+
+    ``HttpClient.fresh_connections = True`` opens a new connection per request instead (Virtuoso's
+    keep-alive answers can stall ~40 ms: Nagle meets delayed ACK).
+    """
+
+    fresh_connections = False
 
     def __init__(self, url: str, params: dict[str, list[str]] | None = None, *, conditional: bool = False) -> None:
         self.url, self.params, self.conditional = url, params or {}, conditional
@@ -110,7 +116,7 @@ class HttpClient(Client):
     def query(self, sparql: str) -> Answer:
         """GET the query with the Accept header for its form; on 304 return the cached body."""
         accept = accept_for(sparql)
-        headers = {"Accept": accept}
+        headers = {"Accept": accept, **({"Connection": "close"} if self.fresh_connections else {})}
         key = (sparql, accept)
         if self.conditional and key in self.cached:
             headers["If-None-Match"] = self.cached[key][0]
