@@ -64,7 +64,9 @@ def ratios(data: dict, baseline: str) -> dict[str, dict[str, float | None]]:
 def _load_table(run: dict) -> list[str]:
     """Load, start and memory per dataset and engine."""
     lines = ["## Load, start, memory", ""]
-    lines += ["| graph | triples | engine | load s | triples/s | start s | peak RSS MiB (under load) |"]
+    lines += [
+        "| graph | triples | engine | load s | triples/s | start s | peak RSS MiB under load: all / largest process |"
+    ]
     lines += ["|---|---:|---|---:|---:|---:|---:|"]
     for data in run["datasets"]:
         triples = data["triples"]
@@ -80,7 +82,9 @@ def _load_table(run: dict) -> list[str]:
                 continue
             load = engine.get("load_seconds")
             rate = f"{triples / load:,.0f}" if load else ""
-            rss = f"{engine['peak_rss'] / 2**20:.0f}" if engine.get("peak_rss") else "n/a"
+            rss = "n/a"
+            if engine.get("peak_rss"):
+                rss = f"{engine['peak_rss'] / 2**20:.0f} / {engine['peak_rss_process'] / 2**20:.0f}"
             load_text = f"{load:.2f}" if load is not None else "(= build)"
             start = f"{engine['start_seconds']:.2f}"
             lines.append(
@@ -152,6 +156,55 @@ def _query_tables(data: dict, baseline: str, clients: int) -> list[str]:
     return lines + [""]
 
 
+def _find(data: dict, prefix: str) -> dict | None:
+    """The engine of a dataset whose name starts with ``prefix`` and that has figures."""
+    return next((e for e in data["engines"] if e["engine"].startswith(prefix) and not _status(e)), None)
+
+
+def _check(lines: list[str], data: dict, target: str, figure: float | None, ok: bool | None, unit: str = "") -> None:
+    """Add one row of the targets table (skipped when the figure is missing)."""
+    if figure is not None:
+        lines.append(f"| {data['dataset']} | {target} | {figure:.2f}{unit} | {'yes' if ok else 'NO'} |")
+
+
+def _targets(run: dict) -> list[str]:
+    """The issue's targets for our endpoint, checked against this run's figures (where the run has them)."""
+    lines = ["## Targets of issue 9 (ratios within this run)", "", "| graph | target | figure | met |"]
+    lines += ["|---|---|---:|---|"]
+    for data in run["datasets"]:
+        base, floor = _find(data, run["baseline"]), _find(data, "pyoxigraph")
+        off, on = _find(data, "anakinra-kg serve (cache off)"), _find(data, "anakinra-kg serve (cache on")
+        triples, big = data["triples"], data["triples"] >= 10_000_000
+        if base and off:
+            ratio = ratios(data, run["baseline"]).get(off["engine"], {}).get("throughput")
+            _check(lines, data, "throughput, cache off, >= 0.8x Oxigraph server", ratio, (ratio or 0) >= 0.8, "x")
+        if base and on:
+            ratio = ratios(data, run["baseline"]).get(on["engine"], {}).get("throughput")
+            _check(lines, data, "throughput, repeated queries, > 1x Oxigraph server", ratio, (ratio or 0) > 1, "x")
+        if base and off and floor and data["dataset"] == "article":
+            worst = max(
+                (row["p50"] / (floor["queries"][n]["p50"] + base["round_trip_p50"])
+                 for n, row in off["queries"].items() if "p50" in row and "p50" in floor["queries"].get(n, {})),
+                default=None,
+            )  # fmt: skip
+            _check(
+                lines, data, "worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5", worst, (worst or 9) <= 1.5, "x"
+            )
+        build = data.get("build", {}).get("seconds")
+        if base and build and base.get("load_seconds") and data["dataset"] != "article":
+            ratio = base["load_seconds"] / build
+            _check(lines, data, "build throughput >= 0.7x `oxigraph load` (target at 10M)", ratio, ratio >= 0.7, "x")
+        seconds = data.get("validate", {}).get("seconds")
+        if seconds is not None and triples >= 1_000_000:
+            limit = 600 if big else 60
+            _check(lines, data, f"validation under {limit} s", seconds, seconds < limit, " s")
+        if off and big:
+            _check(lines, data, "server start under 2 s", off["start_seconds"], off["start_seconds"] < 2, " s")
+            rss = (off.get("peak_rss_process") or 0) / 2**20
+            _check(lines, data, "largest server process under 1 GiB", rss, rss < 1024, " MiB")
+    return lines + [""] if len(lines) > 4 else []
+
+
 def write(run: dict, out: Path) -> None:
     """Write results.md and the plots into ``out``."""
     lines = ["# Benchmark results", ""]
@@ -163,7 +216,7 @@ def write(run: dict, out: Path) -> None:
     connections = run.get("connections", "keep-alive")
     lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
-    lines += _load_table(run) + _validation_table(run)
+    lines += _targets(run) + _load_table(run) + _validation_table(run)
     for data in run["datasets"]:
         lines += _query_tables(data, run["baseline"], run["clients"])
     plots = plot(run, out)

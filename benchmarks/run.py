@@ -102,7 +102,7 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
         with PeakRss(engine.pids()) as rss:
             for query in queries:
                 result["queries"][query.name] = measure(engine, client, query, args, reference)
-        result["peak_rss"] = rss.peak or None
+        result["peak_rss"], result["peak_rss_process"] = rss.peak or None, rss.peak_process or None
         client.close()
     except Exception as error:  # one engine failing must not lose the others' figures
         result["error"] = f"{type(error).__name__}: {str(error)[:500]}"

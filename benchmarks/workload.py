@@ -85,27 +85,33 @@ def throughput(engine: Engine, text: str, clients: int, per_client: int) -> floa
 
 
 class PeakRss:
-    """Samples the resident memory of processes and all their children in a thread; keeps the peak."""
+    """Samples the resident memory of processes and all their children in a thread; keeps the peaks.
+
+    ``peak`` is the largest sum over the process tree (shared pages counted once per process);
+    ``peak_process`` the largest single process (e.g. one worker).
+    """
 
     def __init__(self, pids: list[int], every: float = 0.05) -> None:
-        self.pids, self.every, self.peak = pids, every, 0
+        self.pids, self.every, self.peak, self.peak_process = pids, every, 0, 0
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
-    def _sample(self) -> int:
-        total = 0
+    def _sample(self) -> list[int]:
+        sizes = []
         for pid in self.pids:
             try:
                 root = psutil.Process(pid)
                 for proc in [root, *root.children(recursive=True)]:
-                    total += proc.memory_info().rss
+                    sizes.append(proc.memory_info().rss)
             except psutil.Error:
                 continue
-        return total
+        return sizes
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
-            self.peak = max(self.peak, self._sample())
+            sizes = self._sample()
+            self.peak = max(self.peak, sum(sizes))
+            self.peak_process = max(self.peak_process, max(sizes, default=0))
             self.stopping.wait(self.every)
 
     def __enter__(self) -> PeakRss:
