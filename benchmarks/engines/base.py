@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import socket
@@ -10,8 +11,7 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from urllib.parse import urlencode, urlsplit
 
 JSON_RESULTS = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -100,38 +100,66 @@ class Client(ABC):
 
 
 class HttpClient(Client):
-    """A SPARQL protocol client over HTTP GET with keep-alive; optionally revalidates with If-None-Match.
+    """A SPARQL protocol client: HTTP GET on one keep-alive connection (http.client: little client overhead).
 
-    ``HttpClient.fresh_connections = True`` opens a new connection per request instead (Virtuoso's
-    keep-alive answers can stall ~40 ms: Nagle meets delayed ACK).
+    With ``conditional`` it revalidates repeated queries with If-None-Match and takes a 304 as the
+    cached body. ``HttpClient.fresh_connections = True`` opens a new connection per request instead
+    (Virtuoso's keep-alive answers can stall ~40 ms: Nagle meets delayed ACK).
     """
 
     fresh_connections = False
 
     def __init__(self, url: str, params: dict[str, list[str]] | None = None, *, conditional: bool = False) -> None:
-        self.url, self.params, self.conditional = url, params or {}, conditional
-        self.session = requests.Session()
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port or 80, parts.path or "/"
+        self.params, self.conditional = params or {}, conditional
+        self.connection: http.client.HTTPConnection | None = None
         self.cached: dict[tuple[str, str], tuple[str, Answer]] = {}
+
+    def _request(self, target: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+        """Send one GET, reconnecting once if the server closed the kept-alive connection."""
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection(self.host, self.port, timeout=600)
+            try:
+                self.connection.request("GET", target, headers=headers)
+                return self.connection.getresponse()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2:
+                    raise
+            except (OSError, http.client.HTTPException):
+                self.close()
+                raise
+        raise AssertionError("unreachable")
 
     def query(self, sparql: str) -> Answer:
         """GET the query with the Accept header for its form; on 304 return the cached body."""
         accept = accept_for(sparql)
-        headers = {"Accept": accept, **({"Connection": "close"} if self.fresh_connections else {})}
+        headers = {"Accept": accept}
+        if self.fresh_connections:
+            headers["Connection"] = "close"
         key = (sparql, accept)
         if self.conditional and key in self.cached:
             headers["If-None-Match"] = self.cached[key][0]
-        response = self.session.get(self.url, params={"query": sparql, **self.params}, headers=headers, timeout=600)
-        if response.status_code == 304 and key in self.cached:
+        target = self.path + "?" + urlencode({"query": sparql, **self.params}, doseq=True)
+        response = self._request(target, headers)
+        body = response.read()
+        if response.will_close:
+            self.close()
+        if response.status == 304 and key in self.cached:
             return self.cached[key][1]
-        answer = Answer(response.status_code, response.content, response.headers.get("Content-Type", ""))
-        etag = response.headers.get("ETag")
-        if self.conditional and etag and response.status_code == 200:
+        answer = Answer(response.status, body, response.getheader("Content-Type", ""))
+        etag = response.getheader("ETag")
+        if self.conditional and etag and response.status == 200:
             self.cached[key] = (etag, answer)
         return answer
 
     def close(self) -> None:
-        """Close the keep-alive connections."""
-        self.session.close()
+        """Close the connection."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
 
 
 class ServerProcess:
@@ -184,7 +212,7 @@ def wait_until_answers(client: Client, process: ServerProcess | None, timeout: f
         try:
             if client.query("ASK { ?s ?p ?o }").status == 200:
                 return time.perf_counter() - started
-        except requests.ConnectionError:
+        except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.02)
     raise RuntimeError(f"server did not answer within {timeout} s\n{process.tail() if process else ''}")
