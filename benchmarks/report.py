@@ -212,7 +212,8 @@ def write(run: dict, out: Path) -> None:
         f"- run: `{run['command']}`, {run['started']} to {run.get('finished', '')}",
         f"- machine: {run['machine']}",
     ]
-    lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95"]
+    budget = run.get("budget")
+    lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95; fewer (at least 3) past {budget} s"]
     connections = run.get("connections", "keep-alive")
     lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]

@@ -97,7 +97,7 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
         result["load_seconds"] = engine.load(dataset, folder)
         result["start_seconds"] = engine.start()
         client = engine.client()
-        rtt = latency(lambda: client.query("ASK {}"), args.repeat) if engine.over_http else (0.0, 0.0)
+        rtt = latency(lambda: client.query("ASK {}"), args.repeat) if engine.over_http else (0.0,)
         result["round_trip_p50"] = rtt[0]
         with PeakRss(engine.pids()) as rss:
             for query in queries:
@@ -125,9 +125,9 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
         row["agrees"], row["note"] = True, "reference"
     else:
         row["agrees"], row["note"] = compare.same(reference[query.name][1], parsed, query.text)
-    row["p50"], row["p95"] = latency(lambda: client.query(query.text), args.repeat)
+    row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
     if engine.over_http and args.clients > 0:
-        row["qps"] = throughput(engine, query.text, args.clients, args.per_client)
+        row["qps"] = throughput(engine, query.text, args.clients, args.per_client, args.budget)
     return row
 
 
@@ -162,6 +162,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20, help="runs per query for p50/p95 (1 client)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (0: skip)")
     parser.add_argument("--per-client", type=int, help="queries per client for throughput (default: --repeat)")
+    parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
     parser.add_argument("--no-article", action="store_true", help="skip the catalogue on the article's graph")
     parser.add_argument("--quick", action="store_true", help="smoke run: --sizes 2k --repeat 3 --per-client 2")
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "versions": {"python": platform.python_version(), "pyoxigraph": ox.__version__},
         "repeat": args.repeat,
         "clients": args.clients,
+        "budget": args.budget,
         "connections": "new connection per request" if args.fresh_connections else "keep-alive",
         "baseline": BASELINE,
         "datasets": [],

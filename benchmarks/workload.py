@@ -45,43 +45,53 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
 
 
-def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1) -> tuple[float, float]:
-    """Run a query ``warmup`` + ``repeat`` times in a row; return (p50, p95) in seconds."""
+def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> tuple[float, float, int]:
+    """Run a query ``warmup`` + ``repeat`` times in a row (fewer, but at least 3, past ``budget`` seconds).
+
+    Returns (p50, p95, runs).
+    """
     for _ in range(warmup):
         run()
-    times = []
-    for _ in range(repeat):
+    times: list[float] = []
+    began = time.perf_counter()
+    while len(times) < repeat and (len(times) < 3 or time.perf_counter() - began < budget):
         started = time.perf_counter()
         answer = run()
         times.append(time.perf_counter() - started)
         if answer.status not in (200, 304):
             raise RuntimeError(f"HTTP {answer.status}")
-    return statistics.median(times), percentile(times, 95)
+    return statistics.median(times), percentile(times, 95), len(times)
 
 
-def throughput(engine: Engine, text: str, clients: int, per_client: int) -> float:
-    """Have ``clients`` threads, each with its own connection, run a query ``per_client`` times; return queries/s."""
+def throughput(engine: Engine, text: str, clients: int, per_client: int, budget: float = 1e9) -> float:
+    """Have ``clients`` threads, each with its own connection, run a query ``per_client`` times; return queries/s.
+
+    A client stops early (after at least one query) once ``budget`` seconds have passed.
+    """
     sessions = [engine.client() for _ in range(clients)]
     for session in sessions:
         session.query(text)  # open the connection, warm the path
     barrier = threading.Barrier(clients + 1)
+    began = [0.0]
 
-    def work(session) -> None:
+    def work(session) -> int:
         barrier.wait()
-        for _ in range(per_client):
+        done = 0
+        while done < per_client and (done == 0 or time.perf_counter() - began[0] < budget):
             if session.query(text).status not in (200, 304):
                 raise RuntimeError("query failed under load")
+            done += 1
+        return done
 
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(work, s) for s in sessions]
+        began[0] = time.perf_counter()
         barrier.wait()
-        started = time.perf_counter()
-        for future in futures:
-            future.result()
-        seconds = time.perf_counter() - started
+        completed = sum(future.result() for future in futures)
+        seconds = time.perf_counter() - began[0]
     for session in sessions:
         session.close()
-    return clients * per_client / seconds
+    return completed / seconds
 
 
 class PeakRss:
