@@ -249,7 +249,10 @@ class Virtuoso:
 
 
 class VirtuosoEngine(Engine):
-    """The benchmark's view of Virtuoso: bulk load (timed), restart on the loaded database (timed), query."""
+    """The benchmark's view of Virtuoso: bulk load (timed), restart on the loaded database (timed), query.
+
+    Its buffer memory is $BENCH_VIRTUOSO_MB (default 4096 MiB; 2/3 of it goes to page buffers).
+    """
 
     name = "Virtuoso 7 (open source)"
 
