@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint imports prefixes
+.PHONY: serve run test lint imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,8 +16,8 @@ run: $(VENV)/.installed
 	$(KG) query -f queries/uses-status-agency-date.rq
 
 test: $(VENV)/.installed
-	$(PY) -m ruff check src tests
-	$(PY) -m ruff format --check src tests
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest
 
 # Remake the committed modules of external ontologies (data/imports/) from the shared extracts.
@@ -30,3 +30,8 @@ imports: $(VENV)/.installed
 # Regenerate src/anakinra_kg/external-prefixes.json from the installed Bioregistry.
 prefixes: $(VENV)/.installed
 	$(PY) -m anakinra_kg.registry
+
+# The benchmark against Oxigraph server and Virtuoso (long: run it on a quiet machine). BENCH_ARGS=--quick for a smoke run.
+bench: $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -e '.[test,bench]'
+	$(PY) benchmarks/run.py $(BENCH_ARGS)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
-from . import __version__
+from . import __version__, registry
 from .export import DUMPS
 from .formats import by_name
 from .prefixes import BASE, ID, STANDARD, VOCAB, graph_iri, prefix_map
@@ -54,13 +54,11 @@ def namespace(iri: str) -> str:
 
 
 def target_of(iri: str) -> tuple[str, str, str]:
-    """Name the external dataset an IRI belongs to: (key, title, IRI space), using the Bioregistry."""
-    import bioregistry  # loaded only when there are links to name (it takes a few seconds)
-
-    parsed = bioregistry.parse_iri(iri)
-    if parsed is not None:
-        prefix, local = parsed
-        return prefix, bioregistry.get_name(prefix) or prefix, iri[: len(iri) - len(local)]
+    """Name the external dataset an IRI belongs to: (key, title, IRI space), from the one prefix map."""
+    known = [(prefix, rec) for prefix, rec in registry.records().items() if iri.startswith(rec["uri_prefix"])]
+    if known:
+        prefix, rec = max(known, key=lambda item: len(item[1]["uri_prefix"]))
+        return prefix, rec["name"], rec["uri_prefix"]
     space = namespace(iri)
     return space.split("//", 1)[-1].strip("/").replace("/", "-").replace(".", "-"), space, space
 

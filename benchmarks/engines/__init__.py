@@ -1,0 +1,1 @@
+"""The engines the benchmark compares, each loaded with the same data and queried the same way."""

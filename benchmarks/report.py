@@ -1,0 +1,286 @@
+"""Render a benchmark run: a markdown table (results.md) and PNG plots of cost against graph size."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+
+def _ms(seconds: float | None) -> str:
+    """Format seconds as milliseconds."""
+    return "" if seconds is None else f"{seconds * 1000:.2f}"
+
+
+def _geomean(values: list[float]) -> float | None:
+    """Geometric mean of positive values (None if none)."""
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def _ratio(value: float | None) -> str:
+    """Format a ratio."""
+    return "" if value is None else f"{value:.2f}"
+
+
+def _status(engine: dict) -> str | None:
+    """Why an engine has no figures (skipped or failed), or None."""
+    if "skipped" in engine:
+        return f"skipped: {engine['skipped']}"
+    if "error" in engine:
+        return f"failed: {engine['error'].splitlines()[0][:200]}"
+    return None
+
+
+def disagreements(run: dict) -> list[str]:
+    """List every query whose answer from some engine differs from the reference answer."""
+    return _rows_where(run, lambda row: "error" not in row and not row.get("agrees"), "note")
+
+
+def failures(run: dict) -> list[str]:
+    """List every query an engine could not answer at all (an error of that engine, not a different answer)."""
+    return _rows_where(run, lambda row: "error" in row, "error")
+
+
+def _rows_where(run: dict, keep, field: str) -> list[str]:
+    """Lines 'dataset / query / engine: detail' for the query rows that ``keep`` selects."""
+    found = []
+    for data in run["datasets"]:
+        for engine in data["engines"]:
+            for name, row in engine.get("queries", {}).items():
+                if keep(row):
+                    found.append(f"{data['dataset']} / {name} / {engine['engine']}: {row.get(field)}")
+    return found
+
+
+def ratios(data: dict, baseline: str) -> dict[str, dict[str, float | None]]:
+    """Per engine: geometric mean over queries of p50 and throughput relative to the baseline engine."""
+    base = next((e for e in data["engines"] if e["engine"] == baseline and "queries" in e), None)
+    out: dict[str, dict[str, float | None]] = {}
+    for engine in data["engines"]:
+        if base is None or _status(engine):
+            continue
+        lat, thr = [], []
+        for name, row in engine["queries"].items():
+            ref = base["queries"].get(name, {})
+            if "p50" in row and ref.get("p50"):
+                lat.append(row["p50"] / ref["p50"])
+            if row.get("qps") and ref.get("qps"):
+                thr.append(row["qps"] / ref["qps"])
+        out[engine["engine"]] = {"latency": _geomean(lat), "throughput": _geomean(thr)}
+    return out
+
+
+def _load_table(run: dict) -> list[str]:
+    """Load, start and memory per dataset and engine."""
+    lines = ["## Load, start, memory", ""]
+    lines += [
+        "| graph | triples | engine | load s | triples/s | start s | peak RSS MiB under load: all / largest process |"
+    ]
+    lines += ["|---|---:|---|---:|---:|---:|---:|"]
+    for data in run["datasets"]:
+        triples = data["triples"]
+        build = data.get("build", {}).get("seconds")
+        if build:
+            lines.append(
+                f"| {data['dataset']} | {triples:,} | `anakinra-kg build` | {build:.2f} | {triples / build:,.0f} | | |"
+            )
+        for engine in data["engines"]:
+            status = _status(engine)
+            if status:
+                lines.append(f"| {data['dataset']} | {triples:,} | {engine['engine']} | {status} | | | |")
+                continue
+            load = engine.get("load_seconds")
+            rate = f"{triples / load:,.0f}" if load else ""
+            rss = "n/a"
+            if engine.get("peak_rss"):
+                rss = f"{engine['peak_rss'] / 2**20:.0f} / {engine['peak_rss_process'] / 2**20:.0f}"
+            load_text = f"{load:.2f}" if load is not None else "(= build)"
+            start = f"{engine['start_seconds']:.2f}"
+            lines.append(
+                f"| {data['dataset']} | {triples:,} | {engine['engine']} | {load_text} | {rate} | {start} | {rss} |"
+            )
+    return lines + [""]
+
+
+def _validation_table(run: dict) -> list[str]:
+    """Validation time per dataset."""
+    lines = [
+        "## Validation (`anakinra-kg validate`)",
+        "",
+        "| graph | triples | seconds | outcome |",
+        "|---|---:|---:|---|",
+    ]
+    for data in run["datasets"]:
+        val = data.get("validate", {})
+        if "skipped" in val:
+            lines.append(f"| {data['dataset']} | {data['triples']:,} | | {val['skipped']} |")
+        else:
+            lines.append(f"| {data['dataset']} | {data['triples']:,} | {val['seconds']:.2f} | {val['outcome']} |")
+    return lines + [""]
+
+
+def _query_tables(data: dict, baseline: str, clients: int) -> list[str]:
+    """Per query: p50 / p95 ms, throughput and agreement for each engine of one dataset."""
+    engines = [e for e in data["engines"] if not _status(e)]
+    lines = [f"## Queries on `{data['dataset']}` ({data['triples']:,} triples)", ""]
+    for engine in data["engines"]:
+        if _status(engine):
+            lines.append(f"- {engine['engine']}: {_status(engine)}")
+    if not engines:
+        return lines + [""]
+    names = sorted({name for e in engines for name in e["queries"]})
+    head = "| query | rows | " + " | ".join(e["engine"] for e in engines) + " | answers |"
+    lines += ["", f"p50 / p95 latency in ms (1 client) and throughput in queries/s ({clients} clients):", ""]
+    lines += [head, "|---|---:|" + "---:|" * len(engines) + "---|"]
+    for name in names:
+        cells, notes, rows = [], [], ""
+        for engine in engines:
+            row = engine["queries"].get(name, {})
+            if "error" in row:
+                cells.append("error")
+                notes.append(f"{engine['engine']}: {row['error'][:120]}")
+                continue
+            rows = rows or str(row.get("rows", ""))
+            qps = f" · {row['qps']:.0f}/s" if row.get("qps") else ""
+            cells.append(f"{_ms(row.get('p50'))} / {_ms(row.get('p95'))}{qps}")
+            if not row.get("agrees"):
+                notes.append(f"{engine['engine']} DIFFERS ({row.get('note')})")
+            elif row.get("note") and row["note"] != "reference":
+                notes.append(f"{engine['engine']}: {row['note']}")
+        answers = "; ".join(notes) if notes else "all equal"
+        lines.append(f"| {name} | {rows} | " + " | ".join(cells) + f" | {answers} |")
+    lines += [
+        "",
+        f"Geometric means over the queries, relative to {baseline}",
+        "(latency: lower is better; throughput: higher is better):",
+        "",
+    ]
+    lines += ["| engine | p50 latency ratio | throughput ratio | round trip `ASK {}` ms |", "|---|---:|---:|---:|"]
+    for engine in engines:
+        ratio = ratios(data, baseline).get(engine["engine"], {})
+        rtt = _ms(engine.get("round_trip_p50")) if engine.get("round_trip_p50") else "n/a"
+        lines.append(
+            f"| {engine['engine']} | {_ratio(ratio.get('latency'))} | {_ratio(ratio.get('throughput'))} | {rtt} |"
+        )
+    return lines + [""]
+
+
+def _find(data: dict, prefix: str) -> dict | None:
+    """The engine of a dataset whose name starts with ``prefix`` and that has figures."""
+    return next((e for e in data["engines"] if e["engine"].startswith(prefix) and not _status(e)), None)
+
+
+def _check(lines: list[str], data: dict, target: str, figure: float | None, ok: bool | None, unit: str = "") -> None:
+    """Add one row of the targets table (skipped when the figure is missing)."""
+    if figure is not None:
+        lines.append(f"| {data['dataset']} | {target} | {figure:.2f}{unit} | {'yes' if ok else 'NO'} |")
+
+
+def _targets(run: dict) -> list[str]:
+    """The issue's targets for our endpoint, checked against this run's figures (where the run has them)."""
+    lines = ["## Targets of issue 9 (ratios within this run)", "", "| graph | target | figure | met |"]
+    lines += ["|---|---|---:|---|"]
+    for data in run["datasets"]:
+        base, floor = _find(data, run["baseline"]), _find(data, "pyoxigraph")
+        off, on = _find(data, "anakinra-kg serve (cache off)"), _find(data, "anakinra-kg serve (cache on")
+        triples, big = data["triples"], data["triples"] >= 10_000_000
+        if base and off:
+            ratio = ratios(data, run["baseline"]).get(off["engine"], {}).get("throughput")
+            _check(lines, data, "throughput, cache off, >= 0.8x Oxigraph server", ratio, (ratio or 0) >= 0.8, "x")
+        if base and on:
+            ratio = ratios(data, run["baseline"]).get(on["engine"], {}).get("throughput")
+            _check(lines, data, "throughput, repeated queries, > 1x Oxigraph server", ratio, (ratio or 0) > 1, "x")
+        if base and off and floor and data["dataset"] == "article":
+            worst = max(
+                (row["p50"] / (floor["queries"][n]["p50"] + base["round_trip_p50"])
+                 for n, row in off["queries"].items() if "p50" in row and "p50" in floor["queries"].get(n, {})),
+                default=None,
+            )  # fmt: skip
+            _check(
+                lines, data, "worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5", worst, (worst or 9) <= 1.5, "x"
+            )
+        build = data.get("build", {}).get("seconds")
+        if base and build and base.get("load_seconds") and data["dataset"] != "article":
+            ratio = base["load_seconds"] / build
+            _check(lines, data, "build throughput >= 0.7x `oxigraph load` (target at 10M)", ratio, ratio >= 0.7, "x")
+        seconds = data.get("validate", {}).get("seconds")
+        if seconds is not None and triples >= 1_000_000:
+            limit = 600 if big else 60
+            _check(lines, data, f"validation under {limit} s", seconds, seconds < limit, " s")
+        if off and big:
+            _check(lines, data, "server start under 2 s", off["start_seconds"], off["start_seconds"] < 2, " s")
+            rss = (off.get("peak_rss_process") or 0) / 2**20
+            _check(lines, data, "largest server process under 1 GiB", rss, rss < 1024, " MiB")
+    return lines + [""] if len(lines) > 4 else []
+
+
+def write(run: dict, out: Path) -> None:
+    """Write results.md and the plots into ``out``."""
+    lines = ["# Benchmark results", ""]
+    lines += [
+        f"- run: `{run['command']}`, {run['started']} to {run.get('finished', '')}",
+        f"- machine: {run['machine']}",
+    ]
+    budget = run.get("budget")
+    lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95; fewer (at least 3) past {budget} s"]
+    connections = run.get("connections", "keep-alive")
+    lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
+    lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
+    lines += _targets(run) + _load_table(run) + _validation_table(run)
+    for data in run["datasets"]:
+        lines += _query_tables(data, run["baseline"], run["clients"])
+    plots = plot(run, out)
+    if plots:
+        lines += ["## Cost against graph size", ""] + [f"![{p.stem}]({p.name})" for p in plots] + [""]
+    (out / "results.md").write_text("\n".join(lines))
+
+
+def plot(run: dict, out: Path) -> list[Path]:
+    """Plot load, validation and geometric-mean query latency against triples (log axes); return the files."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return []
+    sized = [d for d in run["datasets"] if d["dataset"] != "article"]
+    if len(sized) < 1:
+        return []
+    series: dict[str, dict[str, list[tuple[int, float]]]] = {"load": {}, "validate": {}, "latency": {}}
+    for data in sized:
+        x = data["triples"]
+        if data.get("build", {}).get("seconds"):
+            series["load"].setdefault("anakinra-kg build", []).append((x, data["build"]["seconds"]))
+        if "seconds" in data.get("validate", {}):
+            series["validate"].setdefault("anakinra-kg validate", []).append((x, data["validate"]["seconds"]))
+        for engine in data["engines"]:
+            if _status(engine):
+                continue
+            if engine.get("load_seconds"):
+                series["load"].setdefault(engine["engine"], []).append((x, engine["load_seconds"]))
+            mean = _geomean([row["p50"] for row in engine["queries"].values() if "p50" in row])
+            if mean:
+                series["latency"].setdefault(engine["engine"], []).append((x, mean))
+    files = []
+    titles = {"load": "load time (s)", "validate": "validation time (s)", "latency": "query p50, geometric mean (s)"}
+    for key, lines in series.items():
+        if not lines:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        for label, points in sorted(lines.items()):
+            xs, ys = zip(*sorted(points), strict=True)
+            ax.plot(xs, ys, marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("triples")
+        ax.set_ylabel(titles[key])
+        ax.set_title(f"{titles[key]} against graph size")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out / f"{key}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        files.append(path)
+    return files

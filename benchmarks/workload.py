@@ -1,0 +1,135 @@
+"""The measurements: latency with one client, throughput with concurrent clients, peak RSS of a server."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from .engines.base import Answer, Engine
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query file: its name and text (with PREFIX declarations every engine needs)."""
+
+    name: str
+    text: str
+
+
+def with_prefixes(text: str, prefixes: dict[str, str]) -> str:
+    """Prepend PREFIX declarations for prefixes the query uses but does not declare (catalogue queries)."""
+    declared = {m.lower() for m in re.findall(r"(?i)PREFIX\s+([\w.-]*):", text)}
+    body = re.sub(r"#[^\n]*|<[^>\s]*>|\"(?:[^\"\\]|\\.)*\"", " ", text)
+    used = set(re.findall(r"(?<![\w?$<])([A-Za-z][\w.-]*):", body))
+    missing = [p for p in sorted(used) if p in prefixes and p.lower() not in declared]
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in missing) + text
+
+
+def read_queries(folder: Path, prefixes: dict[str, str]) -> list[Query]:
+    """Read every .rq file of a folder, in name order."""
+    return [Query(path.stem, with_prefixes(path.read_text(), prefixes)) for path in sorted(folder.glob("*.rq"))]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-th percentile (0..100) by linear interpolation."""
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
+
+
+def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> tuple[float, float, int]:
+    """Run a query ``warmup`` + ``repeat`` times in a row (fewer, but at least 3, past ``budget`` seconds).
+
+    Returns (p50, p95, runs).
+    """
+    for _ in range(warmup):
+        run()
+    times: list[float] = []
+    began = time.perf_counter()
+    while len(times) < repeat and (len(times) < 3 or time.perf_counter() - began < budget):
+        started = time.perf_counter()
+        answer = run()
+        times.append(time.perf_counter() - started)
+        if answer.status not in (200, 304):
+            raise RuntimeError(f"HTTP {answer.status}")
+    return statistics.median(times), percentile(times, 95), len(times)
+
+
+def throughput(engine: Engine, text: str, clients: int, per_client: int, budget: float = 1e9) -> float:
+    """Have ``clients`` threads, each with its own connection, run a query ``per_client`` times; return queries/s.
+
+    A client stops early (after at least one query) once ``budget`` seconds have passed.
+    """
+    sessions = [engine.client() for _ in range(clients)]
+    for session in sessions:
+        session.query(text)  # open the connection, warm the path
+    barrier = threading.Barrier(clients + 1)
+    began = [0.0]
+
+    def work(session) -> int:
+        barrier.wait()
+        done = 0
+        while done < per_client and (done == 0 or time.perf_counter() - began[0] < budget):
+            if session.query(text).status not in (200, 304):
+                raise RuntimeError("query failed under load")
+            done += 1
+        return done
+
+    with ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(work, s) for s in sessions]
+        began[0] = time.perf_counter()
+        barrier.wait()
+        completed = sum(future.result() for future in futures)
+        seconds = time.perf_counter() - began[0]
+    for session in sessions:
+        session.close()
+    return completed / seconds
+
+
+class PeakRss:
+    """Samples the resident memory of processes and all their children in a thread; keeps the peaks.
+
+    ``peak`` is the largest sum over the process tree (shared pages counted once per process);
+    ``peak_process`` the largest single process (e.g. one worker).
+    """
+
+    def __init__(self, pids: list[int], every: float = 0.05) -> None:
+        self.pids, self.every, self.peak, self.peak_process = pids, every, 0, 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self) -> list[int]:
+        sizes = []
+        for pid in self.pids:
+            try:
+                root = psutil.Process(pid)
+                for proc in [root, *root.children(recursive=True)]:
+                    sizes.append(proc.memory_info().rss)
+            except psutil.Error:
+                continue
+        return sizes
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            sizes = self._sample()
+            self.peak = max(self.peak, sum(sizes))
+            self.peak_process = max(self.peak_process, max(sizes, default=0))
+            self.stopping.wait(self.every)
+
+    def __enter__(self) -> PeakRss:
+        if self.pids:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join()
