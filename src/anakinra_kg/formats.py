@@ -60,7 +60,7 @@ RESULTS_FORMATS: tuple[Format, ...] = (
 
 RDF_FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", _G.TURTLE, "Turtle", ("application/x-turtle",), UTF8),
-    Format("jsonld", "application/ld+json", "jsonld", _G.JSON_LD, "JSON-LD"),
+    Format("jsonld", "application/ld+json", "jsonld", _G.JSON_LD, "JSON-LD", ("json-ld",)),
     Format("ntriples", "application/n-triples", "nt", _G.N_TRIPLES, "N-Triples"),
     Format("rdfxml", "application/rdf+xml", "rdf", _G.RDF_XML, "RDF_XML", charset=UTF8),
     Format("trig", "application/trig", "trig", _G.TRIG, "TriG", charset=UTF8),
@@ -93,33 +93,29 @@ class NotAcceptableError(ValueError):
         super().__init__(f"none of the media types the request accepts is offered for {what}; offered: {types}")
 
 
-def negotiate(offered: tuple[Format, ...], accept: str | None, name: str | None = None, what: str = "") -> Format:
-    """Choose the format of a response: an explicit ``name`` wins, else the Accept header with its q-values.
+def negotiate(
+    offered: tuple[Format, ...], accept: str | None, names: tuple[str, ...] = (), what: str = "the result"
+) -> Format:
+    """Choose the format of a response: the first of ``names`` (a format= parameter) that is offered wins,
+    else the Accept header with its q-values.
 
-    No (or an unreadable) Accept header gets the first offered format; media type parameters other than
-    q are ignored, so ``text/turtle; charset=utf-8`` asks for Turtle.
+    Names that fit no offered format are passed over (clients such as SPARQLWrapper send ``format=xml``
+    with a CONSTRUCT and mean RDF/XML, which their Accept header says). No (or an unreadable) Accept
+    header gets the first offered format; media type parameters other than q are ignored, so
+    ``text/turtle; charset=utf-8`` asks for Turtle.
     """
-    if name:
+    for name in names:
         try:
             return by_name(name, offered)
         except UnknownFormatError:
-            raise NotAcceptableError(offered, what) from None
+            continue
     parsed = parse_accept_header(accept or "", MIMEAccept)
     accepted = MIMEAccept([(value.split(";", 1)[0].strip().lower(), quality) for value, quality in parsed])
     if not accepted:
         return offered[0]
     candidates = {fmt.media_type: fmt for fmt in offered}  # canonical types first: they win ties
-    candidates |= {alias: fmt for fmt in offered for alias in fmt.aliases}
+    candidates |= {alias: fmt for fmt in offered for alias in fmt.aliases if "/" in alias}
     best = accepted.best_match(list(candidates))
     if best is None:
         raise NotAcceptableError(offered, what)
     return candidates[best]
-
-
-def is_known(name: str) -> bool:
-    """Tell whether a name, extension or media type names any format at all."""
-    try:
-        by_name(name)
-    except UnknownFormatError:
-        return False
-    return True

@@ -35,7 +35,7 @@ class ProtocolRequest:
     query: str | None
     default_graphs: tuple[str, ...] | None
     named_graphs: tuple[str, ...] | None
-    format_name: str | None
+    format_names: tuple[str, ...]
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
@@ -45,12 +45,9 @@ def endpoint() -> Response:
         asked = read_request()
     except guard.RefusedError as refused:
         return plain(refused.status, refused.message, VARY)
-    if asked.format_name and not formats.is_known(asked.format_name):
-        valid = ", ".join(f.name for f in formats.ALL_FORMATS)
-        return plain(400, f"unknown format {asked.format_name!r}; valid formats: {valid}", VARY)
     if asked.query is None:
         return _service_description(asked)
-    if not asked.format_name and not _acceptable(request.headers.get("Accept")):
+    if not _acceptable(request.headers.get("Accept"), asked.format_names):
         types = ", ".join(f.media_type for f in formats.ALL_FORMATS)
         return plain(406, f"none of the media types the request accepts is offered; offered: {types}", VARY)
     store_path = _store_path()
@@ -61,7 +58,7 @@ def endpoint() -> Response:
         text=asked.query,
         store_path=store_path,
         accept=request.headers.get("Accept"),
-        format_name=asked.format_name,
+        format_names=asked.format_names,
         default_graphs=asked.default_graphs,
         named_graphs=asked.named_graphs,
         max_rows=settings.max_result_rows,
@@ -107,7 +104,7 @@ def read_request() -> ProtocolRequest:
         query=text,
         default_graphs=tuple(defaults) if given else None,
         named_graphs=tuple(named) if given else None,
-        format_name=_one(params, "format"),
+        format_names=tuple(params.getlist("format")),
     )
 
 
@@ -127,11 +124,11 @@ def _body_text() -> str:
         raise guard.RefusedError(400, f"the query is not valid UTF-8 (byte {error.start})") from None
 
 
-def _acceptable(accept: str | None) -> bool:
-    """Tell whether any result format (of either kind) fits the Accept header."""
+def _acceptable(accept: str | None, names: tuple[str, ...]) -> bool:
+    """Tell whether any result format (of either kind) fits the format= names or the Accept header."""
     for offered in (formats.RESULTS_FORMATS, formats.RDF_FORMATS):
         try:
-            formats.negotiate(offered, accept)
+            formats.negotiate(offered, accept, names)
         except formats.NotAcceptableError:
             continue
         return True
@@ -154,7 +151,7 @@ def _service_description(asked: ProtocolRequest) -> Response:
     """The SPARQL 1.1 Service Description, in Turtle or another RDF format by negotiation."""
     what = "the service description (RDF)"
     try:
-        fmt = formats.negotiate(formats.RDF_FORMATS, request.headers.get("Accept"), asked.format_name, what)
+        fmt = formats.negotiate(formats.RDF_FORMATS, request.headers.get("Accept"), asked.format_names, what)
     except formats.NotAcceptableError as error:
         fmt = formats.RDF_FORMATS[0] if _prefers_html() else None
         if fmt is None:

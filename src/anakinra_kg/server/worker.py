@@ -42,7 +42,7 @@ class QueryJob:
     text: str
     store_path: str
     accept: str | None = None
-    format_name: str | None = None
+    format_names: tuple[str, ...] = ()
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 100_000
@@ -73,7 +73,7 @@ class QueryJob:
         graph = isinstance(results, ox.QueryTriples)
         offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
         try:
-            fmt = formats.negotiate(offered, self.accept, self.format_name, _what(graph))
+            fmt = formats.negotiate(offered, self.accept, self.format_names, _what(graph))
             body = query.serialize(results, fmt, max_rows=self.max_rows)
         except formats.NotAcceptableError as error:
             return Outcome.text(406, str(error))
