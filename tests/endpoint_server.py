@@ -51,9 +51,9 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, limit:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited ({process.returncode}):\n{log.read_text()}")
         try:
-            if requests.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+            if requests.get(url, params={"query": "ASK {}"}, timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the server did not answer within {limit} s:\n{log.read_text()}")

@@ -11,6 +11,7 @@ from .formats import Format
 from .prefixes import converter, prefix_map
 
 Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+NAME_CHARACTERS = re.compile(r"\[[^\]]*\\u\{[^\]]*\]")  # the parser's long Unicode ranges for a name
 
 
 class QueryError(ValueError):
@@ -47,18 +48,26 @@ def run(
     try:
         return store.query(query, prefixes=prefix_map(), **dataset)
     except SyntaxError as err:
-        raise QuerySyntaxError(syntax_message(str(err))) from None
+        raise QuerySyntaxError(syntax_message(str(err), query)) from None
     except (OSError, ValueError, TypeError) as err:
         raise QueryError(str(err)) from None
 
 
-def syntax_message(text: str) -> str:
-    """Turn pyoxigraph's 'error at L:C: message' into 'line L, column C: message'."""
+def syntax_message(text: str, query: str | None = None) -> str:
+    """Turn pyoxigraph's 'error at L:C: message' into 'line L, column C: message', quoting the line with a caret."""
     match = re.match(r"error at (\d+):(\d+): (.*)", text, re.S)
-    if match:
-        line, column, rest = match.groups()
-        return f"SPARQL syntax error at line {line}, column {column}: {rest}"
-    return f"SPARQL syntax error: {text}"
+    if not match:
+        return f"SPARQL syntax error: {text}"
+    line, column, rest = int(match[1]), int(match[2]), match[3]
+    rest = NAME_CHARACTERS.sub("a name character", rest)
+    if rest.startswith("expected one of Prefix not found"):
+        rest = "undeclared prefix (declare it with PREFIX, or use a predeclared one such as ak: or drug:)"
+    message = f"SPARQL syntax error at line {line}, column {column}: {rest}"
+    lines = (query or "").splitlines()
+    if 0 < line <= len(lines):
+        source = lines[line - 1].expandtabs(1)
+        message += f"\n  {source}\n  {' ' * max(column - 1, 0)}^"
+    return message
 
 
 def serialize(results: Results, fmt: Format, *, max_rows: int | None = None) -> bytes:

@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         methods=["GET", "POST", "OPTIONS"],
         allow_headers=["Content-Type", "Accept"],
         max_age=86400,
+        send_wildcard=settings.cors_origins == "*",
     )
     errors.register(app)
     app.register_blueprint(sparql.bp)

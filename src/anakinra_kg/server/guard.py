@@ -22,6 +22,7 @@ from rdflib.term import URIRef, Variable
 from ..prefixes import prefix_map
 
 SERVICE_WORD = re.compile(r"(?<![\w:])SERVICE(?![\w:-])", re.IGNORECASE)
+FROM_WORD = re.compile(r"(?<![\w:])FROM\s+(NAMED\s+)?[<\w]", re.IGNORECASE)
 
 
 class RefusedError(Exception):
@@ -40,18 +41,25 @@ class Inspection:
     services: list[str | None] = field(default_factory=list)  # None: a variable or unchecked endpoint
     from_graphs: list[str] = field(default_factory=list)
     from_named: list[str] = field(default_factory=list)
+    unparsed_from: bool = False  # rdflib could not parse the query, but it seems to have a FROM clause
+
+    @property
+    def names_dataset(self) -> bool:
+        """True if the query itself names its dataset (FROM / FROM NAMED)."""
+        return bool(self.from_graphs or self.from_named or self.unparsed_from)
 
 
 def inspect(text: str) -> Inspection:
     """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query."""
     try:
-        tree = parser.parseQuery(text)
-    except (ParseBaseException, ValueError, TypeError, RecursionError):
-        return Inspection(services=[None] if SERVICE_WORD.search(text) else [])
-    try:
-        return _walk(tree)
-    except Exception:  # e.g. an undeclared prefix, which pyoxigraph then reports as a syntax error
-        return Inspection(services=[None] if SERVICE_WORD.search(text) else [])
+        return _walk(parser.parseQuery(text))
+    except (ParseBaseException, ValueError, TypeError, RecursionError, KeyError, AttributeError):
+        return _lexical(text)
+
+
+def _lexical(text: str) -> Inspection:
+    """The cautious reading of a query rdflib cannot parse: any SERVICE is unchecked, any FROM counts."""
+    return Inspection(services=[None] if SERVICE_WORD.search(text) else [], unparsed_from=bool(FROM_WORD.search(text)))
 
 
 def _walk(tree: list) -> Inspection:

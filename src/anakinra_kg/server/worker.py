@@ -61,8 +61,13 @@ class QueryJob:
         guard.check_services(found, list(self.allowed_hosts))
         self._check_graphs(store, found)
         try:
-            dataset = {"default_graphs": _list(self.default_graphs), "named_graphs": _list(self.named_graphs)}
-            results = query.run(store, self.text, **dataset)
+            results = query.run(
+                store,
+                self.text,
+                union_default_graph=not found.names_dataset,  # a FROM / FROM NAMED in the query wins
+                default_graphs=_list(self.default_graphs),
+                named_graphs=_list(self.named_graphs),
+            )
         except query.QuerySyntaxError as error:
             operations = guard.update_operations(self.text)
             if operations:
