@@ -36,7 +36,7 @@ def running_server(link: Path, log: Path, *flags: str) -> Iterator[str]:
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
