@@ -15,7 +15,7 @@ from . import build as build_mod
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never wrap messages: file:line:column must stay whole
 
 
 def _settings(ctx: click.Context) -> Settings:

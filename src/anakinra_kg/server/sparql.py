@@ -142,8 +142,8 @@ def _overrun(error: Exception, timeout: float) -> Response:
             f"the query was stopped after the time limit of {timeout:g} s (setting query_timeout); "
             "narrow it (e.g. bind more variables or add a LIMIT) and try again"
         )
-    else:
-        message = f"all query workers stayed busy for {timeout:g} s; try again shortly"
+        return plain(503, message, VARY)
+    message = f"all query workers stayed busy for {timeout:g} s; try again shortly"
     return plain(503, message, {**VARY, "Retry-After": "5"})
 
 
