@@ -149,6 +149,7 @@ SSRF_QUERIES = [
     "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }} }}",
     "SELECT * WHERE {{ <<( ?a ?b ?c )>> ?p ?o . SERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
     "SELECT * WHERE {{ SeRvIcE <http://localhost:{port}/> {{ ?s ?p ?o }} }}",
+    r"SELECT * WHERE {{ \u0053ERVICE <http://127.0.0.1:{port}/> {{ ?s ?p ?o }} }}",
 ]
 
 

@@ -22,7 +22,7 @@ from rdflib.term import URIRef, Variable
 from ..prefixes import prefix_map
 
 SERVICE_WORD = re.compile(r"(?<![\w:])SERVICE(?![\w:-])", re.IGNORECASE)
-FROM_WORD = re.compile(r"(?<![\w:])FROM\s+(NAMED\s+)?[<\w]", re.IGNORECASE)
+FROM_WORD = re.compile(r"(?<![\w:])FROM(?![\w-])", re.IGNORECASE)
 
 
 class RefusedError(Exception):
@@ -50,11 +50,21 @@ class Inspection:
 
 
 def inspect(text: str) -> Inspection:
-    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query."""
+    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query.
+
+    A query in which neither word occurs at all (after \\u escapes are expanded, and with no backslash
+    left) has neither clause, so the slow full parse is skipped for it.
+    """
+    try:
+        expanded = parser.expandUnicodeEscapes(text)
+    except (ValueError, OverflowError):
+        expanded = text
+    if not SERVICE_WORD.search(expanded) and not FROM_WORD.search(expanded) and "\\" not in expanded:
+        return Inspection()
     try:
         return _walk(parser.parseQuery(text))
     except (ParseBaseException, ValueError, TypeError, RecursionError, KeyError, AttributeError):
-        return _lexical(text)
+        return _lexical(expanded)
 
 
 def _lexical(text: str) -> Inspection:
