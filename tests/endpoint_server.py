@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -24,13 +25,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(link: Path, log: Path, *flags: str) -> Iterator[str]:
-    """Run `anakinra-kg serve` on the store at ``link`` and yield the endpoint URL; stop it afterwards."""
+def running_server(link: Path, log: Path, *flags: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Run `anakinra-kg serve` on the store at ``link`` and yield the endpoint URL; stop it afterwards.
+
+    ``env`` adds environment variables (settings such as ANAKINRA_KG_QUERY_TIMEOUT).
+    """
     port = free_port()
     exe = Path(sys.executable).with_name("anakinra-kg")
     command = [str(exe), "--project-dir", str(ROOT), "--store", str(link), "serve", "--port", str(port), *flags]
     with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        environment = {**os.environ, **(env or {})}
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=environment)
     url = f"http://127.0.0.1:{port}/sparql"
     try:
         _wait_until_up(url, process, log)

@@ -183,8 +183,9 @@ def test_dataset_iris_are_never_fetched(url: str, listener: Listener) -> None:
 
 
 def test_allow_listed_service_is_called(store_link: Path, tmp_path: Path, listener: Listener) -> None:
-    """Federation works for a host on the allow-list: the query reaches the (fake) remote endpoint."""
-    with running_server(store_link, tmp_path / "server.log", "--allow-service", "127.0.0.1", "--workers", "1") as url:
+    """Federation works for a host on the allow-list (set by environment): the query reaches the remote endpoint."""
+    env = {"ANAKINRA_KG_SERVICE_ALLOW_LIST": '["127.0.0.1"]'}
+    with running_server(store_link, tmp_path / "server.log", "--workers", "1", env=env) as url:
         response = get(url, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}")
         assert response.status_code == 502, response.text  # the listener hangs up without answering
         description = requests.get(url, timeout=30).text
@@ -236,15 +237,19 @@ def test_result_row_limit(url: str) -> None:
 
 
 def test_new_build_is_served_without_restart(tmp_path: Path) -> None:
-    """`anakinra-kg build` swapping in a new store while the server runs: the next query sees the new data."""
+    """`anakinra-kg build` swapping in a new store while the server runs: the next query sees the new data.
+
+    (This server also takes an allow-list by CLI flag, which its service description reflects.)
+    """
     project = tmp_path / "project"
     for name in ("ontology", "data"):
         shutil.copytree(ROOT / name, project / name)
     link = tmp_path / "store"
     build.build(project / "ontology", project / "data", link)
-    with running_server(link, tmp_path / "server.log", "--workers", "2") as url:
+    with running_server(link, tmp_path / "server.log", "--workers", "2", "--allow-service", "a.example") as url:
         before = total(url, graph_iri("data"))
         old_description = requests.get(url, timeout=30).text
+        assert "sd:BasicFederatedQuery" in old_description
         extra = project / "data" / "zz-endpoint-test.ttl"
         extra.write_text(
             "@prefix ak: <https://w3id.org/anakinra-kg/vocab/> .\n"
