@@ -39,13 +39,13 @@ def run(
     The default graph is the union of all graphs, unless a dataset is given (the SPARQL protocol's
     default-graph-uri / named-graph-uri): then exactly those graphs make it up, as the protocol says.
     """
-    dataset: dict[str, object] = {"use_default_graph_as_union": union_default_graph}
-    if default_graphs is not None or named_graphs is not None:
-        dataset = {
-            "default_graph": [ox.NamedNode(iri) for iri in default_graphs or ()],
-            "named_graphs": [ox.NamedNode(iri) for iri in named_graphs or ()],
-        }
     try:
+        dataset: dict[str, object] = {"use_default_graph_as_union": union_default_graph}
+        if default_graphs is not None or named_graphs is not None:
+            dataset = {
+                "default_graph": [ox.NamedNode(iri) for iri in default_graphs or ()],
+                "named_graphs": [ox.NamedNode(iri) for iri in named_graphs or ()],
+            }
         return store.query(query, prefixes=prefix_map(), **dataset)
     except SyntaxError as err:
         raise QuerySyntaxError(syntax_message(str(err), query)) from None

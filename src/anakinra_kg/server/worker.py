@@ -88,7 +88,7 @@ class QueryJob:
                 f"{error}, the most this endpoint returns (setting max_result_rows); "
                 "add a LIMIT (and OFFSET to page), or aggregate",
             )
-        except ConnectionError as error:
+        except (ConnectionError, TimeoutError) as error:
             return Outcome.text(502, f"a SERVICE call failed: {error}")
         except (ValueError, TypeError) as error:
             return Outcome.text(400, f"the query failed while running: {error}")
