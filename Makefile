@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint
+.PHONY: serve run test lint imports prefixes
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,3 +23,14 @@ test: $(VENV)/.installed
 	$(PY) -m ruff check src tests
 	$(PY) -m ruff format --check src tests
 	$(PY) -m pytest
+
+# Remake the committed modules of external ontologies (data/imports/) from the shared extracts.
+SHARED_ONTOLOGIES ?= ../shared/ontologies
+imports: $(VENV)/.installed
+	$(KG) import $(SHARED_ONTOLOGIES)/mondo-2023-08-02-skeleton.nt.gz --ontology mondo
+	$(KG) import $(SHARED_ONTOLOGIES)/mondo-2021-10-07-hp_import.obo --ontology hp --license https://hpo.jax.org/app/license
+	$(KG) import $(SHARED_ONTOLOGIES)/mondo-2021-10-07-chebi_import.obo --ontology chebi --license https://creativecommons.org/licenses/by/4.0/
+
+# Regenerate src/anakinra_kg/external-prefixes.json from the installed Bioregistry.
+prefixes: $(VENV)/.installed
+	$(PY) -m anakinra_kg.registry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import __version__, sources, store
+from . import __version__, mappings, sources, store
 from .prefixes import graph_iri
 
 PROV = "http://www.w3.org/ns/prov#"
@@ -46,17 +46,19 @@ def build(
 ) -> BuildReport:
     """Parse every source, add derived quads, run the checks, and write a new store that replaces the old one.
 
-    ``derive`` steps run in order, each seeing the quads so far (so metadata can come last);
+    The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given
+    ``derive`` steps run after it in order, each seeing the quads so far (so metadata can come last);
     ``checks`` then see everything. Any error (bad syntax, a failed check, an interruption)
     leaves the previous store in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     quads = sources.load_all(found)
-    for step in derive:
+    for step in (mappings.derive(data_dir), *derive):
         quads += step(quads)
     for check in checks:
         check(quads)
-    quads += provenance_of_build(found)
+    mapping_file = data_dir / mappings.FILE_NAME
+    quads += provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
     counts: dict[str, int] = {}
     for quad in quads:
         counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
@@ -75,7 +77,7 @@ def _reporting(quads: list[ox.Quad], progress: Progress | None, every: int = 10_
         progress(len(quads))
 
 
-def provenance_of_build(found: list[sources.Source]) -> list[ox.Quad]:
+def provenance_of_build(used: list[Path]) -> list[ox.Quad]:
     """Describe the build itself (PROV-O): when, by which software version, from which files."""
     graph = ox.NamedNode(graph_iri("provenance"))
     now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -84,5 +86,5 @@ def provenance_of_build(found: list[sources.Source]) -> list[ox.Quad]:
         (BUILD, ox.NamedNode(PROV + "endedAtTime"), ox.Literal(now, datatype=ox.NamedNode(XSD + "dateTime"))),
         (BUILD, ox.NamedNode("http://schema.org/softwareVersion"), ox.Literal(__version__)),
     ]
-    triples += [(BUILD, ox.NamedNode(PROV + "used"), ox.Literal(f"{s.path.parent.name}/{s.path.name}")) for s in found]
+    triples += [(BUILD, ox.NamedNode(PROV + "used"), ox.Literal(f"{p.parent.name}/{p.name}")) for p in used]
     return [ox.Quad(s, p, o, graph) for s, p, o in triples]

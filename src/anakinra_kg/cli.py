@@ -10,12 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, formats, sources, store
+from . import __version__, formats, imports, sources, store
 from . import build as build_mod
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True, soft_wrap=True)  # never wrap messages: file:line:column must stay whole
+err = Console(stderr=True, soft_wrap=True)  # no hard wraps: keep file:line:column in one piece
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -122,3 +122,31 @@ def serve(ctx: click.Context, **flags: object) -> None:
         sys.exit(1)
     err.print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", highlight=False)
     run_server(settings)
+
+
+@main.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--ontology", "name", help="prefix of the ontology (mondo, hp, chebi, ...); guessed from the file if omitted"
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="default: data/imports/NAME.ttl")
+@click.option("--license", "license_iri", help="license IRI to record when the source's header states none")
+@click.pass_context
+def import_(ctx: click.Context, source: Path, name: str | None, output: Path | None, license_iri: str | None) -> None:
+    """Extract from a full ontology file (OBO or OWL/RDF, .gz too) the module of the terms our mappings use."""
+    settings = _settings(ctx)
+    try:
+        module = imports.run(source, settings.data_dir, name, output, license_iri)
+    except (sources.SourceError, ValueError) as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(1)
+    target = output or settings.data_dir / imports.IMPORTS_DIR / f"{module.name}.ttl"
+    err.print(
+        f"{module.name}: {len(module.seeds)} mapped terms found, {module.classes} classes with ancestors "
+        f"(of {module.source_classes} in the source), {len(module.triples)} triples -> {target}",
+        highlight=False,
+    )
+    for iri in module.missing:
+        err.print(f"[yellow]warning:[/] mapped term not declared in the source: {iri}", highlight=False)
+    for iri in module.obsolete:
+        err.print(f"[yellow]warning:[/] mapped term is obsolete in the source: {iri}", highlight=False)

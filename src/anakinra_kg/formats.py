@@ -62,7 +62,7 @@ RDF_FORMATS: tuple[Format, ...] = (
     Format("turtle", "text/turtle", "ttl", _G.TURTLE, "Turtle", ("application/x-turtle",), UTF8),
     Format("jsonld", "application/ld+json", "jsonld", _G.JSON_LD, "JSON-LD", ("json-ld",)),
     Format("ntriples", "application/n-triples", "nt", _G.N_TRIPLES, "N-Triples"),
-    Format("rdfxml", "application/rdf+xml", "rdf", _G.RDF_XML, "RDF_XML", charset=UTF8),
+    Format("rdfxml", "application/rdf+xml", "rdf", _G.RDF_XML, "RDF_XML", ("owl",), UTF8),
     Format("trig", "application/trig", "trig", _G.TRIG, "TriG", charset=UTF8),
     Format("nquads", "application/n-quads", "nq", _G.N_QUADS, "N-Quads"),
 )

@@ -6,6 +6,8 @@ from functools import cache
 
 import curies
 
+from . import registry
+
 BASE = "https://w3id.org/anakinra-kg/"
 VOCAB = BASE + "vocab/"
 ID = BASE + "id/"
@@ -28,6 +30,7 @@ ENTITY_KINDS = (
     "evidence",
     "finding",
     "gene",
+    "mapping",
     "organisation",
     "organism",
     "periodical",
@@ -69,10 +72,15 @@ PROJECT = {
 }
 
 
+def external() -> dict[str, str]:
+    """Return the external prefixes (from Bioregistry records, see registry.py): prefix -> IRI namespace."""
+    return {prefix: record["uri_prefix"] for prefix, record in registry.records().items()}
+
+
 @cache
 def converter() -> curies.Converter:
-    """Return the converter for the project's and the standard prefixes."""
-    return curies.Converter.from_prefix_map({**PROJECT, **STANDARD})
+    """Return the converter for the project's, the standard and the external prefixes (one IRI per CURIE)."""
+    return curies.Converter.from_prefix_map({**PROJECT, **STANDARD, **external()})
 
 
 def prefix_map() -> dict[str, str]:

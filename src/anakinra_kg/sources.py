@@ -15,6 +15,8 @@ from .prefixes import ID, graph_iri
 PROVENANCE_PATHS = tuple(f"{ID}{kind}/" for kind in ("evidence", "statement", "section", "source"))
 # Files of ontology/ that are not part of the ontology graph (SHACL shapes, JSON-LD context, ...).
 NOT_ONTOLOGY = ("shapes.ttl",)
+# Modules of external ontologies (written by `anakinra-kg import`), each into graph/import/<file stem>.
+IMPORTS = "imports"
 
 
 class SourceError(Exception):
@@ -22,7 +24,7 @@ class SourceError(Exception):
 
     def __init__(self, path: Path, line: int | None, column: int | None, message: str) -> None:
         self.path, self.line, self.column, self.message = path, line, column, message
-        where = f"{path}:{line}:{column}" if line is not None else str(path)
+        where = ":".join(str(part) for part in (path, line, column) if part is not None)
         super().__init__(f"{where}: {message}")
 
 
@@ -35,9 +37,10 @@ class Source:
 
 
 def discover(ontology_dir: Path, data_dir: Path) -> list[Source]:
-    """List the source files in a stable order: the ontology first, then the data."""
+    """List the source files in a stable order: the ontology, the data, then the imported modules."""
     found = [Source(p, graph_iri("ontology")) for p in sorted(ontology_dir.glob("*.ttl")) if p.name not in NOT_ONTOLOGY]
     found += [Source(p, None) for p in sorted(data_dir.glob("*.ttl"))]
+    found += [Source(p, graph_iri(f"import/{p.stem}")) for p in sorted((data_dir / IMPORTS).glob("*.ttl"))]
     if not found:
         raise SourceError(data_dir, None, None, "no .ttl files found in ontology/ or data/")
     return found
