@@ -11,6 +11,10 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
+serve: $(VENV)/.installed
+	$(KG) build
+	$(KG) serve
+
 run: $(VENV)/.installed
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq

@@ -100,6 +100,31 @@ def _print_table(results: query_mod.Results) -> None:
     err.print(f"{len(body)} row(s)", highlight=False)
 
 
+@main.command()
+@click.option("--host", help="address to bind (default 127.0.0.1: this machine only)")
+@click.option("--port", type=int, help="TCP port (default 8000)")
+@click.option("--workers", type=click.IntRange(min=1), help="server processes")
+@click.option("--threads", type=click.IntRange(min=1), help="request threads (and query workers) per process")
+@click.option("--timeout", "query_timeout", type=click.FloatRange(min=0, min_open=True), help="query time limit, s")
+@click.option("--max-rows", "max_result_rows", type=click.IntRange(min=1), help="most solutions/triples per answer")
+@click.option("--max-body", "max_request_bytes", type=click.IntRange(min=1024), help="largest request body, bytes")
+@click.option("--allow-service", "service_allow_list", multiple=True, help="a host SERVICE may call (repeatable)")
+@click.option("--cors-origins", help="origins allowed by CORS (default *)")
+@click.option("--public-url", help="the endpoint's public URL, when behind a proxy")
+@click.pass_context
+def serve(ctx: click.Context, **flags: object) -> None:
+    """Serve the store as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (gunicorn)."""
+    from .server.serve import serve as run_server
+
+    overrides = {k: v for k, v in flags.items() if v is not None and v != ()}
+    settings = Settings.model_validate(_settings(ctx).model_dump() | overrides)
+    if not settings.store_path.exists():
+        err.print(f"[bold red]error:[/] no store at {settings.store_path}: run `anakinra-kg build` first")
+        sys.exit(1)
+    err.print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", highlight=False)
+    run_server(settings)
+
+
 @main.command("import")
 @click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(

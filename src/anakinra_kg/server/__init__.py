@@ -1,0 +1,40 @@
+"""The SPARQL endpoint as a Flask application: ``create_app(settings)`` builds it, gunicorn serves it."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from flask_cors import CORS
+
+from ..settings import Settings
+from . import errors, sparql
+from .executor import Pool
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the application: settings injected, a pool of query workers, the SPARQL blueprint, CORS."""
+    settings = settings or Settings()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
+    )
+    app.extensions["anakinra_kg.pool"] = Pool(settings.threads, settings.query_timeout)
+    CORS(
+        app,
+        resources={r"/sparql": {"origins": settings.cors_origins}},
+        methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Content-Type", "Accept"],
+        max_age=86400,
+        send_wildcard=settings.cors_origins == "*",
+    )
+    errors.register(app)
+    app.register_blueprint(sparql.bp)
+    app.after_request(_security_headers)
+    return app
+
+
+def _security_headers(response: Response) -> Response:
+    """Forbid content sniffing, so plain-text messages that quote the query are never run as HTML."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response

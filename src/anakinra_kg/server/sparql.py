@@ -1,0 +1,198 @@
+"""The SPARQL 1.1 Protocol at /sparql: queries by GET and POST, and the service description.
+
+The view reads the protocol request, hands the query to a worker process (which checks, runs and
+serializes it), and turns the outcome into a response; formats come from formats.py only.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.datastructures import MultiDict
+
+from .. import formats
+from . import guard, service_description
+from .errors import plain
+from .executor import BusyError, Pool, QueryTimeoutError, WorkerDiedError
+from .worker import QueryJob, StatsJob
+
+bp = Blueprint("sparql", __name__)
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+VARY = {"Vary": "Accept"}
+_stats_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """What a SPARQL protocol request asks: a query (None for the service description), dataset, format."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    format_names: tuple[str, ...]
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    """Answer a SPARQL query, or describe the service when there is none."""
+    try:
+        asked = read_request()
+    except guard.RefusedError as refused:
+        return plain(refused.status, refused.message, VARY)
+    if asked.query is None:
+        return _service_description(asked)
+    if not _acceptable(request.headers.get("Accept"), asked.format_names):
+        types = ", ".join(f.media_type for f in formats.ALL_FORMATS)
+        return plain(406, f"none of the media types the request accepts is offered; offered: {types}", VARY)
+    store_path = _store_path()
+    if store_path is None:
+        return plain(503, "no store has been built yet: run `anakinra-kg build`", VARY)
+    settings = current_app.config["SETTINGS"]
+    job = QueryJob(
+        text=asked.query,
+        store_path=store_path,
+        accept=request.headers.get("Accept"),
+        format_names=asked.format_names,
+        default_graphs=asked.default_graphs,
+        named_graphs=asked.named_graphs,
+        max_rows=settings.max_result_rows,
+        allowed_hosts=tuple(settings.service_allow_list),
+    )
+    try:
+        outcome = _pool().run(job)
+    except (QueryTimeoutError, BusyError) as error:
+        return _overrun(error, settings.query_timeout)
+    except WorkerDiedError:
+        return plain(500, "the query worker died while answering; the error has been logged", VARY)
+    return Response(outcome.body, status=outcome.status, content_type=outcome.content_type, headers=VARY)
+
+
+def read_request() -> ProtocolRequest:
+    """Read the query and dataset of a GET, a form POST or a direct POST, as the SPARQL 1.1 Protocol says."""
+    if request.method == "GET":
+        params, body_query = request.args, None
+    elif request.mimetype == FORM_TYPE:
+        params, body_query = request.values, None
+    elif request.mimetype == QUERY_TYPE:
+        params, body_query = request.args, _body_text()
+        if "query" in params:
+            raise guard.RefusedError(400, "a direct POST carries the query in its body only, not also in ?query=")
+    elif request.mimetype == UPDATE_TYPE:
+        raise guard.refuse_update([])
+    else:
+        raise guard.RefusedError(
+            415,
+            f"415 Unsupported Media Type {request.mimetype or '(none)'}: POST a query as {QUERY_TYPE} "
+            f"or as {FORM_TYPE} with a query= field",
+        )
+    if "update" in params:
+        raise guard.refuse_update([])
+    text = body_query if body_query is not None else _one(params, "query")
+    if text is not None and not text.strip():
+        raise guard.RefusedError(400, "the query is empty")
+    if text is None and request.method == "POST":
+        raise guard.RefusedError(400, "no query: send one in a query= field (or POST it as application/sparql-query)")
+    defaults, named = params.getlist("default-graph-uri"), params.getlist("named-graph-uri")
+    given = bool(defaults or named)
+    return ProtocolRequest(
+        query=text,
+        default_graphs=tuple(defaults) if given else None,
+        named_graphs=tuple(named) if given else None,
+        format_names=tuple(params.getlist("format")),
+    )
+
+
+def _one(params: MultiDict[str, str], name: str) -> str | None:
+    """The single value of a parameter (None if absent); more than one is a client error."""
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise guard.RefusedError(400, f"give the {name} parameter once, not {len(values)} times")
+    return values[0] if values else None
+
+
+def _body_text() -> str:
+    """The request body as text (UTF-8, as the protocol requires)."""
+    try:
+        return request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise guard.RefusedError(400, f"the query is not valid UTF-8 (byte {error.start})") from None
+
+
+def _acceptable(accept: str | None, names: tuple[str, ...]) -> bool:
+    """Tell whether any result format (of either kind) fits the format= names or the Accept header."""
+    for offered in (formats.RESULTS_FORMATS, formats.RDF_FORMATS):
+        try:
+            formats.negotiate(offered, accept, names)
+        except formats.NotAcceptableError:
+            continue
+        return True
+    return False
+
+
+def _overrun(error: Exception, timeout: float) -> Response:
+    """503 for a query stopped at the time limit, or for no worker free within it."""
+    if isinstance(error, QueryTimeoutError):
+        message = (
+            f"the query was stopped after the time limit of {timeout:g} s (setting query_timeout); "
+            "narrow it (e.g. bind more variables or add a LIMIT) and try again"
+        )
+        return plain(503, message, VARY)
+    message = f"all query workers stayed busy for {timeout:g} s; try again shortly"
+    return plain(503, message, {**VARY, "Retry-After": "5"})
+
+
+def _service_description(asked: ProtocolRequest) -> Response:
+    """The SPARQL 1.1 Service Description, in Turtle or another RDF format by negotiation."""
+    what = "the service description (RDF)"
+    try:
+        fmt = formats.negotiate(formats.RDF_FORMATS, request.headers.get("Accept"), asked.format_names, what)
+    except formats.NotAcceptableError as error:
+        fmt = formats.RDF_FORMATS[0] if _prefers_html() else None
+        if fmt is None:
+            return plain(406, str(error), VARY)
+    settings = current_app.config["SETTINGS"]
+    endpoint_url = settings.public_url or url_for("sparql.endpoint", _external=True)
+    store_path = _store_path()
+    try:
+        counts = _graph_counts(store_path) if store_path else {}
+    except (QueryTimeoutError, BusyError) as error:
+        return _overrun(error, settings.query_timeout)
+    except WorkerDiedError:
+        return plain(500, "the query worker died while counting triples; the error has been logged", VARY)
+    triples = service_description.describe(endpoint_url, settings, counts)
+    return Response(service_description.serialize(triples, fmt), content_type=fmt.content_type, headers=VARY)
+
+
+def _prefers_html() -> bool:
+    """Tell whether the client is a browser asking for HTML (it gets Turtle until the UI exists)."""
+    return request.accept_mimetypes.accept_html
+
+
+def _graph_counts(store_path: str) -> dict[str, int]:
+    """Triples per graph of the current build, computed once per build."""
+    cache: dict[str, dict[str, int]] = current_app.extensions.setdefault("anakinra_kg.counts", {})
+    with _stats_lock:
+        if store_path not in cache:
+            counts = _pool().run(StatsJob(store_path))
+            if not isinstance(counts, dict):  # the worker could not read the store: describe no graphs
+                return {}
+            cache.clear()
+            cache[store_path] = counts
+        return cache[store_path]
+
+
+def _store_path() -> str | None:
+    """The folder of the current build (the link is read on every request, so a new build is picked up)."""
+    link = current_app.config["SETTINGS"].store_path
+    return os.path.realpath(link) if link.exists() else None
+
+
+def _pool() -> Pool:
+    """The query-worker pool of this process."""
+    return current_app.extensions["anakinra_kg.pool"]

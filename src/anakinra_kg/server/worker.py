@@ -1,0 +1,172 @@
+"""The query worker: a child process holding a read-only store, answering one job at a time over a pipe.
+
+Queries run here, not in the web server's threads, so that a query over its time limit can be stopped by
+killing this process (pyoxigraph has no timeout and cannot be interrupted from another thread).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from .. import formats, query
+from . import guard
+
+TEXT = "text/plain; charset=utf-8"
+GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """An HTTP answer: status, body and its exact Content-Type."""
+
+    status: int
+    body: bytes
+    content_type: str = TEXT
+
+    @classmethod
+    def text(cls, status: int, message: str) -> Outcome:
+        """A plain-text answer (errors and refusals)."""
+        return cls(status, (message.rstrip("\n") + "\n").encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One SPARQL query request, with the dataset and format the client asked for and the limits."""
+
+    text: str
+    store_path: str
+    accept: str | None = None
+    format_names: tuple[str, ...] = ()
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    max_rows: int = 100_000
+    allowed_hosts: tuple[str, ...] = ()
+
+    def run(self, store: ox.Store) -> Outcome:
+        """Check, run and serialize the query; refusals and client mistakes become 4xx outcomes."""
+        try:
+            return self._run(store)
+        except guard.RefusedError as refused:
+            return Outcome.text(refused.status, refused.message)
+
+    def _run(self, store: ox.Store) -> Outcome:
+        """Check the query's SERVICE calls and dataset, run it, and serialize it as negotiated."""
+        found = guard.inspect(self.text)
+        guard.check_services(found, list(self.allowed_hosts))
+        self._check_graphs(store, found)
+        try:
+            results = query.run(
+                store,
+                self.text,
+                union_default_graph=not found.names_dataset,  # a FROM / FROM NAMED in the query wins
+                default_graphs=_list(self.default_graphs),
+                named_graphs=_list(self.named_graphs),
+            )
+        except query.QuerySyntaxError as error:
+            operations = guard.update_operations(self.text)
+            if operations:
+                raise guard.refuse_update(operations) from None
+            return Outcome.text(400, str(error))
+        except query.QueryError as error:
+            return Outcome.text(400, f"the query cannot be run: {error}")
+        graph = isinstance(results, ox.QueryTriples)
+        offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
+        try:
+            fmt = formats.negotiate(offered, self.accept, self.format_names, _what(graph))
+            body = query.serialize(results, fmt, max_rows=self.max_rows)
+        except formats.NotAcceptableError as error:
+            return Outcome.text(406, str(error))
+        except query.TooManyRowsError as error:
+            return Outcome.text(
+                422,
+                f"{error}, the most this endpoint returns (setting max_result_rows); "
+                "add a LIMIT (and OFFSET to page), or aggregate",
+            )
+        except (ConnectionError, TimeoutError) as error:
+            return Outcome.text(502, f"a SERVICE call failed: {error}")
+        except (ValueError, TypeError) as error:
+            return Outcome.text(400, f"the query failed while running: {error}")
+        return Outcome(200, body, fmt.content_type)
+
+    def _check_graphs(self, store: ox.Store, found: guard.Inspection) -> None:
+        """Refuse a dataset naming graphs the store does not have (nothing is ever fetched from outside)."""
+        named = (*found.from_graphs, *found.from_named, *(self.default_graphs or ()), *(self.named_graphs or ()))
+        if not named:
+            return
+        present = sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        unknown = [iri for iri in named if iri not in present]
+        if unknown:
+            listed = ", ".join(f"<{iri}>" for iri in unknown)
+            raise guard.RefusedError(
+                400,
+                f"no graph {listed} in this dataset: FROM, FROM NAMED, default-graph-uri and named-graph-uri "
+                f"only select graphs already in the store, which are: {', '.join(f'<{g}>' for g in present)}",
+            )
+
+
+@dataclass(frozen=True)
+class StatsJob:
+    """Count the triples of each named graph and of the default (union) graph, for the service description."""
+
+    store_path: str
+
+    def run(self, store: ox.Store) -> dict[str, int]:
+        """Return {graph IRI: triples}, with the union default graph under the key ''."""
+        counts = {row["g"].value: int(row["n"].value) for row in query.run(store, GRAPH_COUNTS)}
+        counts[""] = int(next(iter(query.run(store, UNION_COUNT)))["n"].value)
+        return counts
+
+
+class _Stores:
+    """The one store handle of this process, reopened only when the link points at a new build."""
+
+    def __init__(self) -> None:
+        self.path: str | None = None
+        self.store: ox.Store | None = None
+
+    def get(self, path: str) -> ox.Store:
+        """Return the read-only store at ``path``, opening it if it is not the one already open."""
+        if path != self.path or self.store is None:
+            self.store = ox.Store.read_only(path)
+            self.path = path
+        return self.store
+
+
+def main(conn: Connection) -> None:
+    """Serve jobs from the pipe until the parent closes it."""
+    stores = _Stores()
+    guard.inspect("SELECT * WHERE { ?s ?p ?o }")  # warm up the parser so the first request is fast
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_answer(job, stores))
+
+
+def _answer(job: QueryJob | StatsJob, stores: _Stores) -> Outcome | dict[str, int]:
+    """Run one job; an unexpected error is printed to the server log and answered with a plain 500."""
+    try:
+        return job.run(stores.get(job.store_path))
+    except OSError as error:
+        print(f"query worker: cannot read the store {job.store_path}: {error}", file=sys.stderr)
+        return Outcome.text(503, "the store cannot be read right now; try again shortly")
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        return Outcome.text(500, "internal error while answering the query; it has been logged")
+
+
+def _list(graphs: tuple[str, ...] | None) -> list[str] | None:
+    """A tuple of graph IRIs as a list, keeping None (not given) apart from empty."""
+    return None if graphs is None else list(graphs)
+
+
+def _what(graph: bool) -> str:
+    """Name the kind of result, for messages."""
+    return "a CONSTRUCT/DESCRIBE result (RDF)" if graph else "a SELECT/ASK result"
