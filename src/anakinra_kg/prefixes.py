@@ -10,6 +10,7 @@ BASE = "https://w3id.org/anakinra-kg/"
 VOCAB = BASE + "vocab/"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
+SHAPES = BASE + "shapes/"
 
 # Entity kinds: each has a readable path under ID and a CURIE prefix of the same name.
 ENTITY_KINDS = (
@@ -65,6 +66,7 @@ PROJECT = {
     "ak": VOCAB,
     "akr": ID,
     "graph": GRAPH,
+    "shape": SHAPES,
     **{kind: f"{ID}{kind}/" for kind in ENTITY_KINDS},
 }
 
