@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import curies
@@ -85,3 +86,8 @@ def prefix_map() -> dict[str, str]:
 def graph_iri(name: str) -> str:
     """Return the IRI of one of the store's named graphs, e.g. ``data`` or ``ontology``."""
     return GRAPH + name
+
+
+def shorten_iris(text: str) -> str:
+    """Replace every IRI in a text (a message) by its CURIE where the prefix map knows it."""
+    return re.sub(r"https?://[^\s,;)\]>]+", lambda m: converter().compress(m.group(0)) or m.group(0), text)

@@ -10,7 +10,6 @@ inconsistency breaks; it supplies both the inferred graph and the explanations.
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from collections.abc import Iterable
@@ -25,7 +24,8 @@ from owlrl.Namespaces import ERRNS
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from . import sources
-from .prefixes import ID, converter, graph_iri
+from .prefixes import ID, graph_iri
+from .prefixes import shorten_iris as shorten
 
 INFERRED = graph_iri("inferred")
 # Literal datatypes HermiT rejects (not in the OWL 2 datatype map); their lexical form is kept as a string.
@@ -146,11 +146,6 @@ def gate(quads: list[ox.Quad]) -> None:
     if not report.ok:
         raise ReasoningFailed(report)
 
-
-
-def shorten(text: str) -> str:
-    """Replace every IRI in a text by its CURIE where the project's prefix map knows it."""
-    return re.sub(r"https?://[^\s,;)\]>]+", lambda m: converter().compress(m.group(0)) or m.group(0), text)
 
 
 def format_text(report: ReasoningReport) -> str:

@@ -15,7 +15,7 @@ from rdflib.namespace import RDF, SH
 
 from . import identifiers, sources
 from .build import Check
-from .prefixes import converter, graph_iri
+from .prefixes import converter, graph_iri, shorten_iris
 
 SHAPES_FILE = "shapes.ttl"
 # Graphs that are not validated as data: the ontology (given to pyshacl as ont_graph) and what the build infers.
@@ -143,7 +143,7 @@ def _violations(graph: rdflib.Graph, shapes: rdflib.Graph, locate) -> list[Viola
                 focus=show(focus) or "",
                 path=_path(graph, path) if path is not None else None,
                 component=show(graph.value(result, SH.sourceConstraintComponent)) or "",
-                message="; ".join(messages),
+                message=shorten_iris("; ".join(messages)),
                 severity=str(graph.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
                 shape=show(_node_shape(shapes, source)) or "",
                 value=show(graph.value(result, SH.value)),
