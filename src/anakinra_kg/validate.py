@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
 import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.plugins.sparql.sparql import Query
 
 from . import identifiers, sources
 from .build import Check
@@ -56,6 +62,37 @@ class ValidationFailed(Exception):
         self.report = report
         count = sum(v.severity == "Violation" for v in report.violations)
         super().__init__(f"SHACL validation failed with {count} violation(s)")
+
+
+class PreparedQueries(SPARQLProcessor):
+    """rdflib's SPARQL processor, parsing each query text once.
+
+    pyshacl sends the same text of a SPARQL constraint for every focus node (binding $this with
+    initBindings); parsing dominated validation time. The cached object is what rdflib's prepareQuery
+    returns, which rdflib designs for reuse with different initial bindings.
+    """
+
+    def query(
+        self,
+        strOrQuery: str | Query,  # noqa: N803 (rdflib's signature)
+        initBindings: Mapping[str, Any] | None = None,  # noqa: N803
+        initNs: Mapping[str, Any] | None = None,  # noqa: N803
+        base: str | None = None,
+        DEBUG: bool = False,  # noqa: N803
+    ) -> Mapping[str, Any]:
+        """Evaluate a query, parsing and translating its text only the first time it is seen."""
+        if isinstance(strOrQuery, str):
+            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+        return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
+
+
+@lru_cache(maxsize=1024)
+def _prepared(text: str, base: str | None, namespaces: tuple[tuple[str, Any], ...]) -> Query:
+    """Parse and translate a query text (cached by text, base and namespaces)."""
+    return translateQuery(parseQuery(text), base, dict(namespaces))
+
+
+rdflib.plugin.register("sparql", rdflib.query.Processor, __name__, "PreparedQueries")
 
 
 def show(term: rdflib.term.Node | None) -> str | None:
