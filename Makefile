@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint
+.PHONY: serve run test lint java
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,11 +11,15 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+# HermiT (the OWL reasoner that `build` and `reason` run) needs a Java runtime (17 or later).
+java:
+	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+
+run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/indications-status-agency-date.rq
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed java
 	$(PY) -m ruff check src tests
 	$(PY) -m ruff format --check src tests
 	$(PY) -m pytest

@@ -15,7 +15,7 @@ from . import build as build_mod
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # never break a file:line or a report line
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -37,7 +37,9 @@ def main(ctx: click.Context, project_dir: Path | None, store_dir: Path | None) -
 
 
 @main.command()
-@click.option("--no-validate", is_flag=True, help="skip SHACL validation and the HermiT consistency check (experts only)")
+@click.option(
+    "--no-validate", is_flag=True, help="skip SHACL validation and the HermiT consistency check (experts only)"
+)
 @click.pass_context
 def build(ctx: click.Context, no_validate: bool) -> None:
     """Parse ontology/ and data/, infer, validate, and write a new store, swapped in only when complete."""
@@ -65,9 +67,9 @@ def build(ctx: click.Context, no_validate: bool) -> None:
                 checks=checks,
                 derive=[reason.infer],
             )
-        except (sources.SourceError, validate.ValidationFailed, reason.ReasoningFailed) as error:
+        except (sources.SourceError, validate.ValidationError, reason.ReasoningError) as error:
             bar.stop()
-            if isinstance(error, validate.ValidationFailed):
+            if isinstance(error, validate.ValidationError):
                 err.print(validate.format_text(error.report), highlight=False, markup=False)
             err.print(f"[bold red]error:[/] {error}", highlight=False)
             err.print("the previous store (if any) is unchanged", highlight=False)

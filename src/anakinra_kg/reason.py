@@ -49,7 +49,7 @@ class ReasoningReport:
         return self.consistent and not self.unsatisfiable
 
 
-class ReasoningFailed(Exception):
+class ReasoningError(Exception):
     """Ontology + data are inconsistent or a class is unsatisfiable; carries the report."""
 
     def __init__(self, report: ReasoningReport) -> None:
@@ -141,18 +141,19 @@ def _ox_object(term: rdflib.term.Node) -> ox.NamedNode | ox.Literal:
 
 
 def gate(quads: list[ox.Quad]) -> None:
-    """A build check: raise ReasoningFailed unless HermiT finds the graph consistent and all classes satisfiable."""
+    """A build check: raise ReasoningError unless HermiT finds the graph consistent and all classes satisfiable."""
     report = check(quads)
     if not report.ok:
-        raise ReasoningFailed(report)
-
+        raise ReasoningError(report)
 
 
 def format_text(report: ReasoningReport) -> str:
     """Format a reasoning report for people."""
     if report.ok:
-        return f"consistent: HermiT finds ontology + data consistent and every class satisfiable ({report.seconds:.1f} s)\n"
-    head = "inconsistent: HermiT finds ontology + data inconsistent" if not report.consistent else "unsatisfiable classes"
+        return (
+            f"consistent: HermiT finds ontology + data consistent, every class satisfiable ({report.seconds:.1f} s)\n"
+        )
+    head = "inconsistent: HermiT finds ontology + data inconsistent" if not report.consistent else "unsatisfiable"
     lines = [f"{head} ({report.seconds:.1f} s)"]
     lines += [f"  unsatisfiable: {c}" for c in report.unsatisfiable]
     lines += [f"  {e}" for e in report.explanations]

@@ -55,7 +55,7 @@ class Report:
         return not any(v.severity == "Violation" for v in self.violations)
 
 
-class ValidationFailed(Exception):
+class ValidationError(Exception):
     """The data violate the shapes; carries the report."""
 
     def __init__(self, report: Report) -> None:
@@ -82,7 +82,8 @@ class PreparedQueries(SPARQLProcessor):
     ) -> Mapping[str, Any]:
         """Evaluate a query, parsing and translating its text only the first time it is seen."""
         if isinstance(strOrQuery, str):
-            strOrQuery = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            prepared = _prepared(strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            return super().query(prepared, initBindings, initNs, base, DEBUG)
         return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
 
 
@@ -156,13 +157,13 @@ def validate_sources(found: list[sources.Source], ontology_dir: Path) -> Report:
 
 
 def gate(found: list[sources.Source], ontology_dir: Path) -> Check:
-    """A build check that raises ValidationFailed when the quads violate the shapes."""
+    """A build check that raises ValidationError when the quads violate the shapes."""
     locate = Locator(s.path for s in found)
 
     def check(quads: list[ox.Quad]) -> None:
         report = validate_quads(quads, ontology_dir, locate)
         if not report.conforms:
-            raise ValidationFailed(report)
+            raise ValidationError(report)
 
     return check
 
