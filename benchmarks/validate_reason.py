@@ -1,6 +1,6 @@
 """Time SHACL validation, OWL RL materialisation and the HermiT check on ontology/ + data/ (median of N runs).
 
-Usage: .venv/bin/python benchmarks/validate_reason.py [N]   (prints a Markdown table, writes benchmarks/validate_reason.md)
+Usage: .venv/bin/python benchmarks/validate_reason.py [N]   (writes benchmarks/validate_reason.md)
 """
 
 from __future__ import annotations
