@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint imports prefixes bench
+.PHONY: serve run test lint java imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -11,15 +11,19 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[test]'
 	touch $@
 
-serve: $(VENV)/.installed
+# HermiT (the OWL reasoner that `build` and `reason` run) needs a Java runtime (17 or later).
+java:
+	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+
+serve: $(VENV)/.installed java
 	$(KG) build
 	$(KG) serve
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed java
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest

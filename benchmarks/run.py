@@ -75,6 +75,12 @@ def synthetic_dataset(size: str, workdir: Path, record: dict, seed: int) -> Data
     files = [out / name for name in manifest["files"]]
     dataset = Dataset(size, files, manifest["data_triples"], out)
     record["build"] = {"seconds": ours.build_store(dataset, folder / "anakinra-store")}
+    # Every engine serves the same quads: what our build made (asserted, inferred, metadata graphs).
+    store = ox.Store.read_only(str((folder / "anakinra-store").resolve()))
+    dump = folder / f"{size}.nq"
+    store.dump(output=dump, format=ox.RdfFormat.N_QUADS)
+    dataset.files, dataset.triples = [dump], len(store)
+    dataset.graphs = sorted(g.value for g in store.named_graphs())
     return dataset
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from anakinra_kg import build, metadata, query, store
+from anakinra_kg import pipeline, query, store
 from anakinra_kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,7 +22,7 @@ SEED = SHARED / "seeds" / "000_f3af062bdaf38c12.txt"
 def store_link(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the real ontology + data (with the dataset metadata, as the CLI does) once and return its link."""
     link = tmp_path_factory.mktemp("store") / "store"
-    build.build(ROOT / "ontology", ROOT / "data", link, derive=[metadata.step(Settings(project_dir=ROOT))])
+    pipeline.run(Settings(project_dir=ROOT, store_dir=link))
     return link
 
 

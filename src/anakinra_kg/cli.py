@@ -10,12 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, export, formats, imports, jsonld, metadata, sources, store
-from . import build as build_mod
+from . import __version__, export, formats, imports, jsonld, pipeline, reason, sources, store, validate
 from . import query as query_mod
 from .settings import Settings
 
-err = Console(stderr=True, soft_wrap=True)  # never wrap: error lines carry file:line:column
+err = Console(stderr=True, soft_wrap=True)  # never break a file:line or a report line
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -37,30 +36,72 @@ def main(ctx: click.Context, project_dir: Path | None, store_dir: Path | None) -
 
 
 @main.command()
+@click.option(
+    "--no-validate", is_flag=True, help="skip SHACL validation and the HermiT consistency check (experts only)"
+)
 @click.pass_context
-def build(ctx: click.Context) -> None:
-    """Parse ontology/ and data/ and write a new store, swapped in only when complete."""
+def build(ctx: click.Context, no_validate: bool) -> None:
+    """Parse ontology/ and data/, infer, validate, and write a new store, swapped in only when complete."""
     settings = _settings(ctx)
+    if no_validate:
+        err.print(
+            "[bold red]WARNING: --no-validate: the data are NOT checked against the SHACL shapes nor for OWL "
+            "consistency; an invalid or inconsistent graph may replace the current store.[/]",
+            highlight=False,
+        )
     with Progress(
         TextColumn("loading quads"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
     ) as bar:
         task = bar.add_task("load", total=None)
         try:
-            report = build_mod.build(
-                settings.ontology_dir,
-                settings.data_dir,
-                settings.store_path,
-                progress=lambda done: bar.update(task, completed=done),
-                derive=[metadata.step(settings)],
+            report = pipeline.run(
+                settings, checked=not no_validate, progress=lambda done: bar.update(task, completed=done)
             )
-        except sources.SourceError as error:
+        except (sources.SourceError, validate.ValidationError, reason.ReasoningError) as error:
             bar.stop()
+            if isinstance(error, validate.ValidationError):
+                err.print(validate.format_text(error.report), highlight=False, markup=False)
             err.print(f"[bold red]error:[/] {error}", highlight=False)
             err.print("the previous store (if any) is unchanged", highlight=False)
             sys.exit(1)
     err.print(f"built {report.total} quads into {report.folder}", highlight=False)
     for graph, count in sorted(report.graphs.items()):
         err.print(f"  {graph}: {count}", highlight=False)
+
+
+@main.command(name="validate")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True)
+@click.pass_context
+def validate_cmd(ctx: click.Context, fmt: str) -> None:
+    """Check ontology/ and data/ against the SHACL shapes; exit status 1 on violations."""
+    settings = _settings(ctx)
+    try:
+        report = validate.validate_sources(
+            sources.discover(settings.ontology_dir, settings.data_dir), settings.ontology_dir
+        )
+    except sources.SourceError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+    if fmt == "turtle":
+        sys.stdout.write(report.graph.serialize(format="turtle"))
+    else:
+        sys.stdout.write(validate.format_text(report))
+    sys.exit(0 if report.conforms else 1)
+
+
+@main.command(name="reason")
+@click.pass_context
+def reason_cmd(ctx: click.Context) -> None:
+    """Check with HermiT that ontology/ + data/ are consistent and every class satisfiable; exit 1 if not."""
+    settings = _settings(ctx)
+    try:
+        quads = sources.load_all(sources.discover(settings.ontology_dir, settings.data_dir))
+    except sources.SourceError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(2)
+    report = reason.check(quads)
+    sys.stdout.write(reason.format_text(report))
+    sys.exit(0 if report.ok else 1)
 
 
 QUERY_FORMATS = ("table",) + tuple(f.name for f in formats.ALL_FORMATS)

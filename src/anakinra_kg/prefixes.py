@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import curies
@@ -12,6 +13,7 @@ BASE = "https://w3id.org/anakinra-kg/"
 VOCAB = BASE + "vocab/"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
+SHAPES = BASE + "shapes/"
 
 # Entity kinds: each has a readable path under ID and a CURIE prefix of the same name.
 ENTITY_KINDS = (
@@ -69,6 +71,7 @@ PROJECT = {
     "ak": VOCAB,
     "akr": ID,
     "graph": GRAPH,
+    "shape": SHAPES,
     **{kind: f"{ID}{kind}/" for kind in ENTITY_KINDS},
 }
 
@@ -92,3 +95,8 @@ def prefix_map() -> dict[str, str]:
 def graph_iri(name: str) -> str:
     """Return the IRI of one of the store's named graphs, e.g. ``data`` or ``ontology``."""
     return GRAPH + name
+
+
+def shorten_iris(text: str) -> str:
+    """Replace every IRI in a text (a message) by its CURIE where the prefix map knows it."""
+    return re.sub(r"https?://[^\s,;)\]>]+", lambda m: converter().compress(m.group(0)) or m.group(0), text)

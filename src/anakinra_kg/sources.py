@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 
 from .prefixes import ID, graph_iri
 
@@ -77,3 +78,11 @@ def _message(err: SyntaxError) -> str:
 def load_all(sources: list[Source]) -> list[ox.Quad]:
     """Parse every source fully (so that a broken file fails before anything is written)."""
     return [quad for source in sources for quad in parse(source)]
+
+
+def to_rdflib(quads: list[ox.Quad]) -> rdflib.Graph:
+    """Merge quads into one rdflib graph (for pyshacl, owlrl and owlready2, which read rdflib or N-Triples)."""
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    graph = rdflib.Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    return graph
