@@ -13,12 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from pyparsing import ParseBaseException
-from rdflib.plugins.sparql import parser
-from rdflib.plugins.sparql.algebra import translatePrologue
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef, Variable
-
 from ..prefixes import prefix_map
 
 SERVICE_WORD = re.compile(r"(?<![\w:])SERVICE(?![\w:-])", re.IGNORECASE)
@@ -53,8 +47,13 @@ def inspect(text: str) -> Inspection:
     """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query.
 
     A query in which neither word occurs at all (after \\u escapes are expanded, and with no backslash
-    left) has neither clause, so the slow full parse is skipped for it.
+    left) has neither clause, so the slow full parse is skipped for it, and rdflib is not even imported.
     """
+    if "\\" not in text and not SERVICE_WORD.search(text) and not FROM_WORD.search(text):
+        return Inspection()
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser
+
     try:
         expanded = parser.expandUnicodeEscapes(text)
     except (ValueError, OverflowError):
@@ -67,6 +66,11 @@ def inspect(text: str) -> Inspection:
         return _lexical(expanded)
 
 
+def warm_up() -> None:
+    """Import and exercise rdflib's SPARQL parser (slow the first time), e.g. in a background thread."""
+    inspect("SELECT * FROM <urn:x> WHERE { ?s ?p ?o }")
+
+
 def _lexical(text: str) -> Inspection:
     """The cautious reading of a query rdflib cannot parse: any SERVICE is unchecked, any FROM counts."""
     return Inspection(services=[None] if SERVICE_WORD.search(text) else [], unparsed_from=bool(FROM_WORD.search(text)))
@@ -74,6 +78,8 @@ def _lexical(text: str) -> Inspection:
 
 def _walk(tree: list) -> Inspection:
     """Collect SERVICE endpoints and dataset clauses from a parsed query."""
+    from rdflib.plugins.sparql.algebra import translatePrologue
+
     prologue = translatePrologue(tree[0], None, initNs=prefix_map())
     found = Inspection()
     for node in _nodes(tree[1]):
@@ -104,6 +110,9 @@ def check_services(found: Inspection, allowed_hosts: list[str]) -> None:
 
 def update_operations(text: str) -> list[str]:
     """Return the operations (e.g. Load, InsertData) if the text parses as a SPARQL Update, else []."""
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser
+
     try:
         update = parser.parseUpdate(text)
     except (ParseBaseException, ValueError, TypeError, RecursionError):
@@ -118,8 +127,10 @@ def refuse_update(operations: list[str]) -> RefusedError:
     return RefusedError(403, f"this endpoint is read-only: SPARQL Update ({names}) is not accepted; send a query")
 
 
-def _nodes(value: object) -> Iterator[CompValue]:
+def _nodes(value: object) -> Iterator[object]:
     """Yield every CompValue in a parse tree, depth first."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
     if isinstance(value, CompValue):
         yield value
         for child in value.values():
@@ -131,6 +142,8 @@ def _nodes(value: object) -> Iterator[CompValue]:
 
 def _iri(prologue: object, term: object) -> str | None:
     """Resolve a parse-tree IRI (prefixed name or relative IRI) to an absolute one; None for a variable."""
+    from rdflib.term import URIRef, Variable
+
     if term is None or isinstance(term, Variable):
         return None
     resolved = prologue.absolutize(term)
