@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -39,7 +38,6 @@ class EndpointServer(BaseApplication):
             "proc_name": "anakinra-kg",
             "preload_app": True,  # imports and create_app once in the master: workers fork ready to serve
             "control_socket_disable": True,
-            "post_worker_init": _warm_up,
             "worker_exit": _exit_now_if_stuck,
         }
         for key, value in options.items():
@@ -48,8 +46,9 @@ class EndpointServer(BaseApplication):
     def load(self) -> Any:
         """Build the Flask application (it opens no store and starts no thread, so it survives the fork)."""
         if self.application is None:
-            from . import create_app
+            from . import create_app, guard
 
+            guard.warm_up()  # rdflib's SPARQL parser (SERVICE / FROM checks), shared by the forked workers
             self.application = create_app(self.settings)
             self.application.extensions["anakinra_kg.pool"].on_overrun = _retire
         return self.application
@@ -61,13 +60,6 @@ def _retire() -> None:
     The runaway query cannot be interrupted inside pyoxigraph; ending its process is what stops it.
     """
     os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _warm_up(worker: Any) -> None:
-    """Import rdflib's SPARQL parser (for SERVICE / FROM checks) in the background, off the first requests' path."""
-    from . import guard
-
-    threading.Thread(target=guard.warm_up, name="guard-warm-up", daemon=True).start()
 
 
 def _exit_now_if_stuck(server: Any, worker: Any) -> None:
