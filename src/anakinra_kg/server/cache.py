@@ -17,6 +17,17 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 VOLATILE = re.compile(r"\b(?:RAND|NOW|UUID|STRUUID|BNODE|SERVICE)\b", re.IGNORECASE)
+# Strings and IRIs (kept) and comments (dropped), so that words in comments do not count.
+STRING_OR_IRI = "|".join(
+    (
+        r"'{3}.*?'{3}",
+        r'"{3}.*?"{3}',
+        r"'(?:[^'\\\n]|\\.)*'",
+        r'"(?:[^"\\\n]|\\.)*"',
+        r'<[^<>"{}|^`\\\x00-\x20]*>',
+    )
+)
+TOKENS = re.compile(rf"({STRING_OR_IRI})|#[^\n]*", re.S)
 ENTRY_SHARE = 8  # no single answer may take more than 1/ENTRY_SHARE of the cache
 
 
@@ -48,8 +59,12 @@ def etag(body: bytes, content_type: str) -> str:
 
 
 def cacheable(text: str) -> bool:
-    """Tell whether a query's answer depends only on the dataset (no randomness, time or remote data)."""
-    return VOLATILE.search(text) is None
+    """Tell whether a query's answer depends only on the dataset (no randomness, time or remote data).
+
+    Words in comments are ignored; a text this reading gets wrong can at worst be cached when it should
+    not, never be run differently (what runs is decided by the query engine and guard.py, not here).
+    """
+    return VOLATILE.search(TOKENS.sub(lambda m: m.group(1) or " ", text)) is None
 
 
 class ResultCache:

@@ -46,9 +46,11 @@ class Inspection:
         return bool(self.from_graphs or self.from_named or self.unparsed_from)
 
 
+@functools.lru_cache(maxsize=1024)
 def inspect(text: str) -> Inspection:
-    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query.
+    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query (remembered per text: do not mutate).
 
+    rdflib's parse takes tens of milliseconds and holds the GIL, so the last 1024 texts are remembered.
     A query in which neither word occurs at all (after \\u escapes are expanded, and with no backslash
     left) has neither clause, so the slow full parse is skipped for it, and rdflib is not even imported.
     """
