@@ -49,9 +49,10 @@ class Pool:
         self.timeout = timeout
         self.on_overrun = on_overrun
         self.overruns = 0
-        self._tasks: queue.SimpleQueue[_Task] = queue.SimpleQueue()
+        self._tasks: queue.SimpleQueue[_Task | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self._threads = 0
 
     def run(self, job: Callable[[], Any]) -> Any:
         """Run ``job()`` on a query thread and return its result, or raise past the time limit."""
@@ -70,11 +71,21 @@ class Pool:
             raise task.error
         return task.result
 
+    def close(self) -> None:
+        """Let the idle query threads of this process end (a stuck one ends with the process)."""
+        with self._lock:
+            if self._pid != os.getpid():
+                return
+            for _ in range(self._threads):
+                self._tasks.put(None)
+            self._pid, self._threads = None, 0
+
     def _overrun(self) -> None:
         """Replace the stuck thread and tell the owner (who retires the process under gunicorn)."""
         self.overruns += 1
         log.warning("query ran past %.1f s in process %s; its thread is abandoned", self.timeout, os.getpid())
-        self._start_thread()
+        with self._lock:
+            self._start_thread()
         if self.on_overrun is not None:
             self.on_overrun()
 
@@ -84,19 +95,22 @@ class Pool:
             return
         with self._lock:
             if self._pid != os.getpid():
-                self._tasks = queue.SimpleQueue()
+                self._tasks, self._threads = queue.SimpleQueue(), 0
                 for _ in range(self.size):
                     self._start_thread()
                 self._pid = os.getpid()
 
     def _start_thread(self) -> None:
-        """Start one daemon query thread (a stuck one never blocks the process from exiting)."""
-        threading.Thread(target=self._loop, name="query", daemon=True).start()
+        """Start one daemon query thread (a stuck one never blocks the process from exiting); hold the lock."""
+        self._threads += 1
+        threading.Thread(target=self._loop, args=(self._tasks,), name="query", daemon=True).start()
 
-    def _loop(self) -> None:
-        """Take tasks until the process ends."""
+    def _loop(self, tasks: queue.SimpleQueue[_Task | None]) -> None:
+        """Take tasks until told to stop (None) or the process ends."""
         while True:
-            task = self._tasks.get()
+            task = tasks.get()
+            if task is None:
+                return
             with self._lock:
                 if task.abandoned:
                     continue
