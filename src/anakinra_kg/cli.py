@@ -123,7 +123,9 @@ def query(ctx: click.Context, sparql: str | None, path, fmt: str) -> None:
         if fmt == "table":
             _print_table(results)
         else:
-            sys.stdout.buffer.write(query_mod.serialize(results, formats.by_name(fmt)))
+            chosen = formats.by_name(fmt)
+            context = jsonld.context(db) if chosen.name == "jsonld" else None
+            sys.stdout.buffer.write(query_mod.serialize(results, chosen, context=context))
     except (store.StoreMissingError, query_mod.QueryError) as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(1)
