@@ -6,12 +6,12 @@ from flask import Flask, Response
 from flask_cors import CORS
 
 from ..settings import Settings
-from . import errors, sparql
+from . import downloads, errors, sparql, wellknown
 from .executor import Pool
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the application: settings injected, a pool of query workers, the SPARQL blueprint, CORS."""
+    """Build the application: settings injected, query workers, blueprints (SPARQL, dumps, documents), CORS."""
     settings = settings or Settings()
     app = Flask(__name__)
     app.config.update(
@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     errors.register(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(downloads.bp)
+    app.register_blueprint(wellknown.bp)
     app.after_request(_security_headers)
     return app
 
