@@ -28,7 +28,7 @@ def content_type(dump: export.Dump) -> str:
 
 
 @bp.route("/download/")
-@cross_origin(origins="*")
+@cross_origin(origins="*", send_wildcard=True)
 def index() -> Response:
     """List the dump files (HTML for browsers, JSON for programs), with sizes and checksums."""
     try:
@@ -51,7 +51,7 @@ def index() -> Response:
 
 
 @bp.route("/download/<name>")
-@cross_origin(origins="*", expose_headers=["ETag", "Content-Length", "Last-Modified"])
+@cross_origin(origins="*", send_wildcard=True, expose_headers=["ETag", "Content-Length", "Last-Modified"])
 def download(name: str) -> Response:
     """One dump file, with a strong ETag, Content-Length and Last-Modified; If-None-Match gives 304."""
     dump = DUMPS.get(name)

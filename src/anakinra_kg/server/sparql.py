@@ -17,6 +17,7 @@ from .. import formats
 from . import guard, service_description
 from .errors import plain
 from .executor import BusyError, Pool, QueryTimeoutError, WorkerDiedError
+from .published import NoBuildError, publisher
 from .worker import QueryJob, StatsJob
 
 bp = Blueprint("sparql", __name__)
@@ -165,7 +166,11 @@ def _service_description(asked: ProtocolRequest) -> Response:
         return _overrun(error, settings.query_timeout)
     except WorkerDiedError:
         return plain(500, "the query worker died while counting triples; the error has been logged", VARY)
-    triples = service_description.describe(endpoint_url, settings, counts)
+    try:
+        void, void_url = publisher().void(), url_for("wellknown.void", _external=True)
+    except NoBuildError:
+        void, void_url = [], None
+    triples = service_description.describe(endpoint_url, settings, counts, void, void_url)
     return Response(service_description.serialize(triples, fmt), content_type=fmt.content_type, headers=VARY)
 
 

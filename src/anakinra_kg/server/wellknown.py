@@ -23,7 +23,7 @@ CONTEXT_PATH = "/" + jsonld.CONTEXT_URL.rsplit("/", 1)[-1]  # the context's own 
 
 
 @bp.route(CONTEXT_PATH)
-@cross_origin(origins="*", expose_headers=EXPOSED)
+@cross_origin(origins="*", send_wildcard=True, expose_headers=EXPOSED)
 def context() -> Response:
     """The JSON-LD @context generated from the ontology of the current build (application/ld+json)."""
     try:
@@ -34,7 +34,7 @@ def context() -> Response:
 
 
 @bp.route("/.well-known/void")
-@cross_origin(origins="*", expose_headers=EXPOSED)
+@cross_origin(origins="*", send_wildcard=True, expose_headers=EXPOSED)
 def void() -> Response:
     """The VoID + DCAT description (the metadata graph of the build): Turtle, JSON-LD, N-Triples, ... by Accept."""
     try:
