@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rdflib.compare import isomorphic
 
 from .conftest import ROOT, run_cli
 
@@ -75,3 +76,36 @@ def test_missing_store(tmp_path: Path) -> None:
     out = run_cli("--store", str(tmp_path / "none"), "query", Q)
     assert out.returncode == 1
     assert "anakinra-kg build" in out.stderr
+
+
+def _count(built: list[str], text: str) -> int:
+    """The single ?n of a counting query, run through the CLI."""
+    out = run_cli(*built, "query", "--format", "json", text)
+    assert out.returncode == 0, out.stderr
+    return int(json.loads(out.stdout)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_from_clause_selects_the_default_graph(built: list[str]) -> None:
+    """A FROM in the query makes the default graph (the union default graph is only for queries naming none)."""
+    data = "<https://w3id.org/anakinra-kg/graph/data>"
+    in_data = _count(built, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {data} {{ ?s ?p ?o }} }}")
+    everything = _count(built, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert 0 < in_data < everything
+    assert _count(built, f"SELECT (COUNT(*) AS ?n) FROM {data} WHERE {{ ?s ?p ?o }}") == in_data
+    assert _count(built, f"SELECT (COUNT(*) AS ?n) FROM NAMED {data} WHERE {{ ?s ?p ?o }}") == 0
+    assert _count(built, f"SELECT (COUNT(*) AS ?n) FROM NAMED {data} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}") == in_data
+
+
+def test_jsonld_construct_is_compacted_with_the_context(built: list[str]) -> None:
+    """DESCRIBE in JSON-LD carries the project @context and short keys, and reads back as the Turtle answer."""
+    text = "DESCRIBE drug:anakinra"
+    out = run_cli(*built, "query", "--format", "jsonld", text)
+    assert out.returncode == 0, out.stderr
+    document = json.loads(out.stdout)
+    context = json.loads((ROOT / "ontology" / "anakinra-kg.context.jsonld").read_text())["@context"]
+    assert document["@context"] == context
+    assert (
+        document["id"] == "drug/anakinra" and "brandName" in document and "RecombinantProteinDrug" in document["type"]
+    )
+    turtle = rdflib.Graph().parse(data=run_cli(*built, "query", "--format", "turtle", text).stdout, format="turtle")
+    assert isomorphic(rdflib.Graph().parse(data=out.stdout, format="json-ld"), turtle)

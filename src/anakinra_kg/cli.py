@@ -133,7 +133,14 @@ def query(ctx: click.Context, sparql: str | None, path, fmt: str) -> None:
         if fmt == "table":
             _print_table(results)
         else:
-            sys.stdout.buffer.write(query_mod.serialize(results, formats.by_name(fmt)))
+            chosen = formats.by_name(fmt)
+            if chosen.name == "jsonld":
+                from . import jsonld
+
+                context = jsonld.context(db)
+            else:
+                context = None
+            sys.stdout.buffer.write(query_mod.serialize(results, chosen, context=context))
     except (store.StoreMissingError, query_mod.QueryError) as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         sys.exit(1)

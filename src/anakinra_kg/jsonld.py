@@ -20,6 +20,8 @@ CONTEXT_FILE = "anakinra-kg.context.jsonld"  # in ontology/; sources.py loads on
 CONTEXT_URL = "https://w3id.org/anakinra-kg/context.jsonld"
 DRUG = ID + "drug/anakinra"
 XSD = STANDARD["xsd"]
+RDF_TYPE = STANDARD["rdf"] + "type"
+COMPACT_LIMIT = 10_000  # triples in a query answer that are compacted (pyld takes about 1 ms per triple)
 
 # Keys for the external terms the data uses most, so that plain JSON reads naturally.
 COMMON_KEYS: dict[str, dict[str, str] | str] = {
@@ -146,6 +148,33 @@ def framed_drug(data: rdflib.Graph, ctx: dict[str, Any]) -> dict[str, Any]:
     fctx = frame_context(ctx)
     frame = {"@context": fctx, "@id": DRUG, "@embed": "@always", **{key: {} for key in FRAME_KEYS}}
     return pyld_jsonld.frame(expanded({graph_iri("data"): data}), frame, {**OPTIONS, "omitGraph": True})
+
+
+def compact_triples(triples: list[ox.Triple], ctx: dict[str, Any]) -> bytes:
+    """A CONSTRUCT/DESCRIBE answer as JSON-LD compacted with the project context (inline), readable as plain JSON.
+
+    pyoxigraph writes the expanded form quickly; pyld compacts it (about a millisecond per triple), so an
+    answer of more than COMPACT_LIMIT triples stays expanded, which is as valid but less readable.
+    """
+    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD) or b"[]")
+    if len(triples) > COMPACT_LIMIT:
+        return dumps(expanded)
+    for node in expanded if isinstance(expanded, list) else [expanded]:
+        _types_as_keyword(node)
+    return dumps(pyld_jsonld.compact(expanded, {"@context": ctx}, OPTIONS))
+
+
+def _types_as_keyword(node: dict[str, Any]) -> None:
+    """Move rdf:type IRIs of a node to @type, as JSON-LD's fromRdf does, so they compact to "type"."""
+    values = node.get(RDF_TYPE, [])
+    iris = [value["@id"] for value in values if set(value) == {"@id"}]
+    if iris:
+        node["@type"] = node.get("@type", []) + iris
+        rest = [value for value in values if set(value) != {"@id"}]
+        if rest:
+            node[RDF_TYPE] = rest
+        else:
+            del node[RDF_TYPE]
 
 
 def to_nquads(document: Any) -> str:

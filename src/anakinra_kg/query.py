@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 from itertools import islice
+from typing import Any
 
 import pyoxigraph as ox
 
+from . import jsonld
 from .formats import Format
+from .inspection import inspect
 from .prefixes import converter, prefix_map
 
 Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
@@ -30,15 +33,19 @@ def run(
     store: ox.Store,
     query: str,
     *,
-    union_default_graph: bool = True,
+    union_default_graph: bool | None = None,
     default_graphs: list[str] | None = None,
     named_graphs: list[str] | None = None,
 ) -> Results:
     """Run a query with the project prefixes predeclared.
 
-    The default graph is the union of all graphs, unless a dataset is given (the SPARQL protocol's
-    default-graph-uri / named-graph-uri): then exactly those graphs make it up, as the protocol says.
+    The default graph is the union of all graphs, unless the query names its own dataset (FROM / FROM
+    NAMED, which then win) or a dataset is given (the SPARQL protocol's default-graph-uri /
+    named-graph-uri: then exactly those graphs make it up, as the protocol says). ``union_default_graph``
+    is for callers that have already inspected the query (None: decide here).
     """
+    if union_default_graph is None:
+        union_default_graph = not inspect(query).names_dataset
     try:
         dataset: dict[str, object] = {"use_default_graph_as_union": union_default_graph}
         if default_graphs is not None or named_graphs is not None:
@@ -70,10 +77,13 @@ def syntax_message(text: str, query: str | None = None) -> str:
     return message
 
 
-def serialize(results: Results, fmt: Format, *, max_rows: int | None = None) -> bytes:
+def serialize(
+    results: Results, fmt: Format, *, max_rows: int | None = None, context: dict[str, Any] | None = None
+) -> bytes:
     """Serialize results in a format that fits them (results formats for SELECT/ASK).
 
-    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead.
+    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. With a JSON-LD
+    ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
         if fmt.is_results:
@@ -81,6 +91,8 @@ def serialize(results: Results, fmt: Format, *, max_rows: int | None = None) -> 
         triples = results if max_rows is None else list(islice(results, max_rows + 1))
         if max_rows is not None and len(triples) > max_rows:
             raise TooManyRowsError(f"the result has more than {max_rows} triples")
+        if fmt.name == "jsonld" and context is not None:
+            return jsonld.compact_triples(list(triples), context)
         return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefix_map())
     if not fmt.is_results:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt.name}")

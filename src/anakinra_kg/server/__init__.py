@@ -6,15 +6,17 @@ from flask import Flask, Response
 from flask_cors import CORS
 
 from ..settings import Settings
-from . import errors, sparql
+from . import downloads, errors, sparql, wellknown
 from .cache import ResultCache
 from .executor import Pool
 from .worker import Stores
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the application: settings injected, query threads, the store handle, the result cache, the SPARQL
-    blueprint, CORS. Nothing here opens the store or starts a thread, so gunicorn may build it before forking."""
+    """Build the application: settings, query threads, store handle, result cache, blueprints, CORS.
+
+    Nothing here opens the store or starts a thread, so gunicorn may build it before forking.
+    """
     settings = settings or Settings()
     app = Flask(__name__)
     app.config.update(
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     errors.register(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(downloads.bp)
+    app.register_blueprint(wellknown.bp)
     app.after_request(_security_headers)
     return app
 

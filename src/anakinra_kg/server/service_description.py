@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyoxigraph as ox
 
 from .. import formats
-from ..prefixes import VOCAB
+from ..metadata import DATASET
+from ..prefixes import BASE, VOCAB
 from ..settings import Settings
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -15,20 +18,29 @@ OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
 SIMPLE_ENTAILMENT = "http://www.w3.org/ns/entailment/Simple"
 
-# The endpoint's limits: SD has no terms for them, so they are declared here, in the project vocabulary.
-LIMITS = {
-    "queryTimeout": ("query time limit", "Seconds a query may run before it is stopped (HTTP 503).", "decimal"),
-    "maxResultRows": ("maximum result rows", "Most solutions or triples in one answer (HTTP 422).", "integer"),
-    "maxRequestBytes": ("maximum request size", "Largest request body accepted, in bytes (HTTP 413).", "integer"),
-}
+# The endpoint's limits: SD has no terms for them; the ontology defines these (label, IAO:0000115 definition).
+LIMITS = {"queryTimeout": "decimal", "maxResultRows": "integer", "maxRequestBytes": "integer"}
+ONTOLOGY = BASE + "ontology"
 
 Triples = list[ox.Triple]
+Node = ox.NamedNode | ox.BlankNode
 
 
-def describe(endpoint: str, settings: Settings, counts: dict[str, int]) -> Triples:
-    """Describe the service at ``endpoint``; ``counts`` maps graph IRIs (and '' for the default graph) to triples."""
+def describe(
+    endpoint: str,
+    settings: Settings,
+    counts: dict[str, int],
+    void: Sequence[ox.Triple] = (),
+    void_url: str | None = None,
+) -> Triples:
+    """Describe the service at ``endpoint``; ``counts`` maps graph IRIs (and '' for the default graph) to triples.
+
+    With the dataset's VoID + DCAT triples (``void``), the default dataset is the described void:Dataset and its
+    description is included, as UniProt's endpoint does; ``void_url`` is where that description is served.
+    """
     service = ox.BlankNode("service")
     triples = [
         _t(service, RDF + "type", ox.NamedNode(SD + "Service")),
@@ -50,39 +62,40 @@ def describe(endpoint: str, settings: Settings, counts: dict[str, int]) -> Tripl
     if settings.service_allow_list:
         triples.append(_t(service, SD + "feature", ox.NamedNode(SD + "BasicFederatedQuery")))
     triples += [_t(service, SD + "resultFormat", ox.NamedNode(f.w3c_iri)) for f in formats.ALL_FORMATS]
-    limits, declarations = _limits(service, settings)
-    return triples + limits + _dataset(service, counts) + declarations
+    if void_url:
+        triples.append(_t(service, RDFS + "seeAlso", ox.NamedNode(void_url)))
+    dataset = DATASET if void else ox.BlankNode("dataset")
+    return triples + _limits(service, settings) + _dataset(service, dataset, counts) + list(void)
 
 
 def serialize(triples: Triples, fmt: formats.Format) -> bytes:
     """Write the description in an RDF format, with the project prefixes and the SD ones."""
     prefixes = {"sd": SD, "void": VOID, "dcterms": DCTERMS, "ak": VOCAB, "rdfs": RDFS, "xsd": XSD, "owl": OWL}
+    prefixes |= {"dcat": DCAT, "dataset": DATASET.value + "/"}
     return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
 
 
-def _limits(service: ox.BlankNode, settings: Settings) -> tuple[Triples, Triples]:
-    """State the limits, and declare each property with a label and a comment so the output explains itself."""
+def _limits(service: ox.BlankNode, settings: Settings) -> Triples:
+    """State the limits, each property pointing at the ontology that defines it."""
     values = {
         "queryTimeout": settings.query_timeout,
         "maxResultRows": settings.max_result_rows,
         "maxRequestBytes": settings.max_request_bytes,
     }
     limits: Triples = []
-    declarations: Triples = []
-    for name, (label, comment, datatype) in LIMITS.items():
+    for name, datatype in LIMITS.items():
         prop = ox.NamedNode(VOCAB + name)
         limits.append(ox.Triple(service, prop, ox.Literal(str(values[name]), datatype=ox.NamedNode(XSD + datatype))))
-        declarations += [
+        limits += [
             ox.Triple(prop, ox.NamedNode(RDF + "type"), ox.NamedNode(OWL + "DatatypeProperty")),
-            ox.Triple(prop, ox.NamedNode(RDFS + "label"), ox.Literal(label, language="en")),
-            ox.Triple(prop, ox.NamedNode(RDFS + "comment"), ox.Literal(comment, language="en")),
+            ox.Triple(prop, ox.NamedNode(RDFS + "isDefinedBy"), ox.NamedNode(ONTOLOGY)),
         ]
-    return limits, declarations
+    return limits
 
 
-def _dataset(service: ox.BlankNode, counts: dict[str, int]) -> Triples:
+def _dataset(service: ox.BlankNode, dataset: Node, counts: dict[str, int]) -> Triples:
     """The default dataset: its union default graph and each named graph, with triple counts (VoID)."""
-    dataset, default = ox.BlankNode("dataset"), ox.BlankNode("defaultGraph")
+    default = ox.BlankNode("defaultGraph")
     graphs = sorted(k for k in counts if k)
     triples = [
         _t(service, SD + "defaultDataset", dataset),
@@ -104,7 +117,7 @@ def _dataset(service: ox.BlankNode, counts: dict[str, int]) -> Triples:
     return triples
 
 
-def _t(subject: ox.BlankNode, predicate: str, obj: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.Triple:
+def _t(subject: Node, predicate: str, obj: Node | ox.Literal) -> ox.Triple:
     """A triple with a predicate given as an IRI string."""
     return ox.Triple(subject, ox.NamedNode(predicate), obj)
 

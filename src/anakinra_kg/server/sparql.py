@@ -20,6 +20,7 @@ from . import guard, service_description, worker
 from .cache import Entry, Key, ResultCache, cacheable, etag
 from .errors import plain
 from .executor import BusyError, Pool, QueryTimeoutError
+from .published import NoBuildError, publisher
 from .worker import QueryJob, StatsJob
 
 bp = Blueprint("sparql", __name__)
@@ -195,7 +196,11 @@ def _service_description(asked: ProtocolRequest) -> Response:
         counts = _graph_counts(store_path) if store_path else {}
     except (QueryTimeoutError, BusyError) as error:
         return _overrun(error, settings.query_timeout)
-    triples = service_description.describe(endpoint_url, settings, counts)
+    try:
+        void, void_url = publisher().void(), url_for("wellknown.void", _external=True)
+    except NoBuildError:
+        void, void_url = [], None
+    triples = service_description.describe(endpoint_url, settings, counts, void, void_url)
     return Response(service_description.serialize(triples, fmt), content_type=fmt.content_type, headers=VARY)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import formats, query
+from .. import formats, jsonld, query
 from . import guard
 
 TEXT = "text/plain; charset=utf-8"
@@ -79,7 +79,8 @@ class QueryJob:
         offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
         try:
             fmt = formats.negotiate(offered, self.accept, self.format_names, _what(graph))
-            body = query.serialize(results, fmt, max_rows=self.max_rows)
+            context = jsonld.context(store) if fmt.name == "jsonld" else None  # a few ms: compact JSON-LD answers
+            body = query.serialize(results, fmt, max_rows=self.max_rows, context=context)
         except formats.NotAcceptableError as error:
             return Outcome.text(406, str(error))
         except query.TooManyRowsError as error:
