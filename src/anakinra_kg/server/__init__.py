@@ -6,7 +6,7 @@ from flask import Flask, Response
 from flask_cors import CORS
 
 from ..settings import Settings
-from . import errors, sparql
+from . import errors, pages, sparql, ui
 from .executor import Pool
 
 
@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     errors.register(app)
     app.register_blueprint(sparql.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(ui.bp)
     app.after_request(_security_headers)
     return app
 
