@@ -8,6 +8,7 @@ reactions, ...), each row with its own evidence, and the other resources that po
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ MATCHES = tuple(SKOS + m for m in ("exactMatch", "closeMatch", "broadMatch", "na
 XREF = STANDARD["oboInOwl"] + "hasDbXref"
 INFERRED = GRAPH + "inferred"
 SHOWN_ELSEWHERE = {TYPE, LABEL, ALT_LABEL, EVIDENCE, XREF, *DEFINITIONS, *MATCHES}
+SSSOM_MAPPING = "https://w3id.org/sssom/Mapping"
 # Nodes that state one fact each, shown as tables on the pages they point at (in this order), and their titles.
 FACT_CLASSES = {
     VOCAB + "TherapeuticUse": "Therapeutic uses",
@@ -38,7 +40,7 @@ FACT_CLASSES = {
     VOCAB + "EligibilityCriterion": "Eligibility criteria",
     VOCAB + "StructuralDifference": "Structural differences",
     VOCAB + "Comparator": "Comparators",
-    "https://w3id.org/sssom/Mapping": "Mapping records (SSSOM)",
+    SSSOM_MAPPING: "Mapping records (SSSOM)",
 }
 PROVENANCE_ONLY = VOCAB + "AttributedStatement"  # reified relations: their evidence shows on the relation
 TABLE_HIDDEN = {TYPE, LABEL, EVIDENCE}
@@ -85,6 +87,7 @@ class Table:
     title: str
     columns: list[Value]
     rows: list[Row]
+    collapsed: bool = False
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Page:
     identifiers: list[Identifier]
     evidence: list[Evidence]
     groups: list[Group]
+    inferred: list[Group]
     tables: list[Table]
     incoming: list[Group]
 
@@ -132,12 +136,14 @@ def build(iri: str, base: str, root: str) -> Page | None:
     for row in lookup.select("node-properties", node=subjects):
         triples.add(row["node"].value, row["p"].value, row["o"], row["g"].value)
     facts = [s for s in subjects if _fact_class(triples.types(s))]
-    evidence = _evidence(lookup.select("evidence", node=[iri, *facts]))
+    related = _related(iri, facts, triples, set(subjects))
+    evidence = _evidence(lookup.select("evidence", node=[iri, *facts, *related]))
     attributed = lookup.select("attributed", s=[iri]) + lookup.select("attributed", o=[iri])
     labels = _labels(_iris_in(iri, triples, incoming, attributed))
     view = Renderer(base, root, labels)
     this = triples.by_subject[iri]
     asserted = {(p, o) for p, o, g in this if g != INFERRED}
+    groups = _outgoing_groups(iri, this, set(facts), asserted, attributed, view)
     return Page(
         iri=iri,
         curie=curie(iri),
@@ -151,10 +157,24 @@ def build(iri: str, base: str, root: str) -> Page | None:
         definitions=[view.term(o) for p, o, _ in this if p in DEFINITIONS],
         identifiers=_identifiers(this, view),
         evidence=[_evidence_item(e, view) for e in evidence.get(iri, [])],
-        groups=_outgoing_groups(iri, this, set(facts), asserted, attributed, view),
-        tables=_tables(iri, facts, triples, evidence, view),
+        groups=[g for g in groups if not all(f.inferred for f in g.facts)],
+        inferred=[g for g in groups if all(f.inferred for f in g.facts)],
+        tables=_tables(iri, facts + related, triples, evidence, view),
         incoming=_incoming_groups(iri, incoming, set(facts), triples, attributed, view),
     )
+
+
+def _related(iri: str, facts: list[str], triples: _Triples, seen: set[str]) -> list[str]:
+    """Fact nodes one step further: the events that established a use, the studies it was studied in, ..."""
+    linked = {
+        o.value
+        for node in facts
+        for _, o, g in triples.by_subject[node]
+        if g != INFERRED and isinstance(o, ox.NamedNode) and o.value != iri and o.value not in seen
+    }
+    for row in lookup.select("node-properties", node=sorted(linked)):
+        triples.add(row["node"].value, row["p"].value, row["o"], row["g"].value)
+    return sorted(node for node in linked if _fact_class(triples.types(node)) not in (None, PROVENANCE_ONLY))
 
 
 def _fact_class(types: set[str]) -> str | None:
@@ -169,7 +189,9 @@ def _curie_or_path(iri: str, base: str) -> str:
     return iri[len(base) :] if iri.startswith(base) else iri
 
 
-def _iris_in(iri: str, triples: _Triples, incoming: list[lookup.Solution], attributed: list[lookup.Solution]) -> set[str]:
+def _iris_in(
+    iri: str, triples: _Triples, incoming: list[lookup.Solution], attributed: list[lookup.Solution]
+) -> set[str]:
     """Every IRI the page will show, so that one query fetches all their labels."""
     iris = {iri}
     for subject, statements in triples.by_subject.items():
@@ -217,12 +239,17 @@ def _identifiers(statements: list[tuple[str, Term, str]], view: Renderer) -> lis
     """The external identifiers: SKOS mapping targets and literal cross-references."""
     found = []
     for p, o, _ in statements:
-        relation = view.iri(p).text
+        relation = _words(p.rsplit("#", 1)[-1]) if p in MATCHES else view.iri(p).text
         if p in MATCHES and isinstance(o, ox.NamedNode) and not o.value.startswith(view.base):
             found.append(identifier(o.value, relation))
         elif p == XREF and isinstance(o, ox.Literal) and (ref := xref(o.value, relation)) is not None:
             found.append(ref)
     return sorted(set(found), key=lambda i: (i.relation != "exact match", i.curie))
+
+
+def _words(name: str) -> str:
+    """A camelCase local name as words: exactMatch -> "exact match"."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()
 
 
 def _outgoing_groups(
@@ -281,7 +308,7 @@ def _attributed_evidence(
 
 def _groups(by_predicate: dict[str, list[Fact]], view: Renderer) -> list[Group]:
     """Groups sorted by property label, values sorted by text."""
-    groups = [Group(view.iri(p), sorted(facts, key=lambda f: f.value.text.lower())) for p, facts in by_predicate.items()]
+    groups = [Group(view.iri(p), sorted(fs, key=lambda f: f.value.text.lower())) for p, fs in by_predicate.items()]
     return sorted(groups, key=lambda g: g.predicate.text.lower())
 
 
@@ -321,7 +348,7 @@ def _tables(
             for node in nodes
         ]
         rows.sort(key=lambda r: [c[0].text.lower() if c else "~" for c in r.cells[:3]] + [r.node.text])
-        tables.append(Table(title, [view.iri(p) for p in columns], rows))
+        tables.append(Table(title, [view.iri(p) for p in columns], rows, collapsed=kind == SSSOM_MAPPING))
     return tables
 
 

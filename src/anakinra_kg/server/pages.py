@@ -23,8 +23,8 @@ bp = Blueprint("pages", __name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML = "text/html; charset=utf-8"
-# RDF formats a single resource is offered in (triples only: TriG and N-Quads describe datasets).
-OFFERED = tuple(fmt for fmt in formats.RDF_FORMATS if not fmt.is_dataset)
+# RDF formats a resource's description is offered in (TriG and N-Quads are for datasets, see /download).
+OFFERED = tuple(formats.by_name(name, formats.RDF_FORMATS) for name in ("turtle", "jsonld", "ntriples", "rdfxml"))
 SUFFIXES = {f".{fmt.extension}": fmt for fmt in OFFERED}
 VARY = {"Vary": "Accept"}
 

@@ -94,7 +94,7 @@ def home() -> Response:
     except lookup.PageQueryError as error:
         return plain(error.status, error.message)
     examples = current_app.extensions[EXAMPLES]
-    body = render_template("home.html", home=about, examples=examples[:6], example_count=len(examples))
+    body = render_template("home.html", home=about, examples=_one_per_topic(examples), example_count=len(examples))
     return Response(body, content_type=HTML)
 
 
@@ -107,6 +107,14 @@ def _home() -> Home:
             cache.clear()
             cache[key] = _gather()
         return cache[key]
+
+
+def _one_per_topic(examples: list[Example]) -> list[Example]:
+    """The first example of each topic (the file name's first word: uses, safety, regulatory, ...)."""
+    topics: dict[str, Example] = {}
+    for example in examples:
+        topics.setdefault(example.name.split("-", 1)[0], example)
+    return list(topics.values())
 
 
 def _gather() -> Home:

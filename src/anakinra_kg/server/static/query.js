@@ -39,6 +39,8 @@
     const example = byName.get(tabId);
     question.textContent = example ? example.question : "";
     links.forEach((a) => a.classList.toggle("active", a.dataset.tab === tabId));
+    const tab = holder.querySelector(".tabsList .tab.active");
+    if (tab) tab.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   yasgui.on("tabSelect", (_instance, tabId) => show(tabId));
