@@ -13,6 +13,7 @@ import requests
 from rdflib import RDFS, SKOS, URIRef
 
 from anakinra_kg import build
+from anakinra_kg.prefixes import converter
 
 from .conftest import ROOT
 from .endpoint_server import running_server
@@ -197,3 +198,20 @@ def test_literals_are_escaped(hostile_site: str) -> None:
 def test_pages_work_without_metadata(hostile_site: str) -> None:
     assert get(f"{hostile_site}/").status_code == 200, "the home page of a store without VoID metadata"
     assert get(f"{hostile_site}/id/disease/gout", "text/html").status_code == 404
+
+
+def test_one_iri_of_every_kind_resolves(site: str, select) -> None:
+    rows = select(
+        """SELECT (SAMPLE(?s) AS ?iri) WHERE {
+             { ?s ?p ?o } UNION { ?x ?p ?s }
+             FILTER (isIRI(?s) && (STRSTARTS(STR(?s), STR(akr:)) || STRSTARTS(STR(?s), STR(ak:))))
+             BIND (REPLACE(STR(?s), "^https://w3id.org/anakinra-kg/(id/[^/]+|vocab)/.*$", "$1") AS ?kind)
+           } GROUP BY ?kind"""
+    )
+    iris = [converter().expand(curie) or curie for (curie,) in rows]
+    assert len(iris) >= 20
+    for iri in iris:
+        path = iri.removeprefix(BASE)
+        assert get(f"{site}/{path}", "text/html").status_code == 200, iri
+        graph = parse(get(f"{site}/{path}.ttl"), "turtle")
+        assert (URIRef(iri), None, None) in graph or (None, None, URIRef(iri)) in graph, iri
