@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint java imports prefixes bench
+.PHONY: serve run test lint java browser imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.installed: pyproject.toml
 java:
 	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 
+# The end-to-end tests of the pages drive headless Chromium through its WebDriver (Debian packages).
+browser:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
 serve: $(VENV)/.installed java
 	$(KG) build
 	$(KG) serve
@@ -23,7 +27,7 @@ run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq
 
-test: $(VENV)/.installed java
+test: $(VENV)/.installed java browser
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest

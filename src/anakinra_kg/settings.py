@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     access_log: bool = Field(default=True, description="log every request on standard output")
     cors_origins: str = Field(default="*", description="origins allowed to query from browsers (CORS)")
     public_url: str | None = Field(default=None, description="the endpoint's public URL, if behind a proxy")
+    resource_base: str = Field(
+        default="https://w3id.org/anakinra-kg/",
+        description="IRI namespace the server's paths stand for: GET /id/x/y is the resource <resource_base>id/x/y",
+    )
 
     @property
     def ontology_dir(self) -> Path:

@@ -6,7 +6,7 @@ from flask import Flask, Response
 from flask_cors import CORS
 
 from ..settings import Settings
-from . import downloads, errors, sparql, wellknown
+from . import downloads, errors, pages, sparql, ui, wellknown
 from .cache import ResultCache
 from .executor import Pool
 from .worker import Stores
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(wellknown.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(ui.bp)
     app.after_request(_security_headers)
     return app
 

@@ -79,7 +79,7 @@ def endpoint() -> Response:
         allowed_hosts=tuple(settings.service_allow_list),
     )
     try:
-        outcome = _run(job)
+        outcome = execute(job)
     except (QueryTimeoutError, BusyError) as error:
         return _overrun(error, settings.query_timeout)
     if outcome.status != 200:
@@ -100,8 +100,8 @@ def _answer(entry: Entry, cache_status: str | None) -> Response:
     return Response(entry.body, status=200, content_type=entry.content_type, headers=headers)
 
 
-def _run(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
-    """Run a job on a query thread of this process, on the store of its build, within the time limit."""
+def execute(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
+    """Run a job on a query thread of this process, on its build's store, within the time limit: the one way in."""
     stores: worker.Stores = current_app.extensions["anakinra_kg.stores"]
     return _pool().run(functools.partial(worker.answer, job, stores))
 
@@ -214,7 +214,7 @@ def _graph_counts(store_path: str) -> dict[str, int]:
     cache: dict[str, dict[str, int]] = current_app.extensions.setdefault("anakinra_kg.counts", {})
     with _stats_lock:
         if store_path not in cache:
-            counts = _run(StatsJob(store_path))
+            counts = execute(StatsJob(store_path))
             if not isinstance(counts, dict):  # the worker could not read the store: describe no graphs
                 return {}
             cache.clear()
