@@ -6,14 +6,13 @@ serializes it), and turns the outcome into a response; formats come from formats
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import formats
+from .. import backends, formats
 from . import guard, service_description
 from .errors import plain
 from .executor import BusyError, Pool, QueryTimeoutError, WorkerDiedError
@@ -63,6 +62,7 @@ def endpoint() -> Response:
         named_graphs=asked.named_graphs,
         max_rows=settings.max_result_rows,
         allowed_hosts=tuple(settings.service_allow_list),
+        timeout=settings.query_timeout,
     )
     try:
         outcome = _pool().run(job)
@@ -188,9 +188,9 @@ def _graph_counts(store_path: str) -> dict[str, int]:
 
 
 def _store_path() -> str | None:
-    """The folder of the current build (the link is read on every request, so a new build is picked up)."""
-    link = current_app.config["SETTINGS"].store_path
-    return os.path.realpath(link) if link.exists() else None
+    """Where the store is: the current build's folder (the link is read on every request, so a new build is
+    picked up), or the remote query endpoint's URL."""
+    return backends.location(current_app.config["SETTINGS"])
 
 
 def _pool() -> Pool:

@@ -1,7 +1,8 @@
-"""The query worker: a child process holding a read-only store, answering one job at a time over a pipe.
+"""The query worker: a child process holding a read-only store backend, answering one job at a time over a pipe.
 
 Queries run here, not in the web server's threads, so that a query over its time limit can be stopped by
-killing this process (pyoxigraph has no timeout and cannot be interrupted from another thread).
+killing this process (pyoxigraph has no timeout and cannot be interrupted from another thread). The store is
+a ``Backend`` (embedded pyoxigraph, or a remote SPARQL service): ``Backend.query`` is the one call that runs it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
-from .. import formats, query
+from .. import backends, formats, query
+from ..backends import Backend
 from . import guard
 
 TEXT = "text/plain; charset=utf-8"
-GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @dataclass(frozen=True)
@@ -47,26 +47,27 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 100_000
     allowed_hosts: tuple[str, ...] = ()
+    timeout: float | None = None  # for a remote backend's HTTP call (the worker is killed at the limit anyway)
 
-    def run(self, store: ox.Store) -> Outcome:
+    def run(self, store: Backend) -> Outcome:
         """Check, run and serialize the query; refusals and client mistakes become 4xx outcomes."""
         try:
             return self._run(store)
         except guard.RefusedError as refused:
             return Outcome.text(refused.status, refused.message)
 
-    def _run(self, store: ox.Store) -> Outcome:
+    def _run(self, store: Backend) -> Outcome:
         """Check the query's SERVICE calls and dataset, run it, and serialize it as negotiated."""
         found = guard.inspect(self.text)
         guard.check_services(found, list(self.allowed_hosts))
         self._check_graphs(store, found)
         try:
-            results = query.run(
-                store,
+            results = store.query(
                 self.text,
                 union_default_graph=not found.names_dataset,  # a FROM / FROM NAMED in the query wins
                 default_graphs=_list(self.default_graphs),
                 named_graphs=_list(self.named_graphs),
+                timeout=self.timeout,
             )
         except query.QuerySyntaxError as error:
             operations = guard.update_operations(self.text)
@@ -94,12 +95,12 @@ class QueryJob:
             return Outcome.text(400, f"the query failed while running: {error}")
         return Outcome(200, body, fmt.content_type)
 
-    def _check_graphs(self, store: ox.Store, found: guard.Inspection) -> None:
+    def _check_graphs(self, store: Backend, found: guard.Inspection) -> None:
         """Refuse a dataset naming graphs the store does not have (nothing is ever fetched from outside)."""
         named = (*found.from_graphs, *found.from_named, *(self.default_graphs or ()), *(self.named_graphs or ()))
         if not named:
             return
-        present = sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        present = store.named_graphs()
         unknown = [iri for iri in named if iri not in present]
         if unknown:
             listed = ", ".join(f"<{iri}>" for iri in unknown)
@@ -116,24 +117,24 @@ class StatsJob:
 
     store_path: str
 
-    def run(self, store: ox.Store) -> dict[str, int]:
+    def run(self, store: Backend) -> dict[str, int]:
         """Return {graph IRI: triples}, with the union default graph under the key ''."""
-        counts = {row["g"].value: int(row["n"].value) for row in query.run(store, GRAPH_COUNTS)}
-        counts[""] = int(next(iter(query.run(store, UNION_COUNT)))["n"].value)
+        counts = {graph: store.count(graph) for graph in store.named_graphs()}
+        counts[""] = store.count(None)
         return counts
 
 
 class _Stores:
-    """The one store handle of this process, reopened only when the link points at a new build."""
+    """The one backend of this process, reopened only when the location changes (a new build)."""
 
     def __init__(self) -> None:
         self.path: str | None = None
-        self.store: ox.Store | None = None
+        self.store: Backend | None = None
 
-    def get(self, path: str) -> ox.Store:
-        """Return the read-only store at ``path``, opening it if it is not the one already open."""
+    def get(self, path: str) -> Backend:
+        """Return the backend at ``path`` (a build folder or a remote query URL), opening it if it is new."""
         if path != self.path or self.store is None:
-            self.store = ox.Store.read_only(path)
+            self.store = backends.open_location(path)
             self.path = path
         return self.store
 
