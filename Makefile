@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint java imports prefixes bench
+.PHONY: serve run test lint java virtuoso imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,6 +15,11 @@ $(VENV)/.installed: pyproject.toml
 java:
 	@command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
 
+# Virtuoso open source: the remote store the tests of `load --into` and `serve --backend` run against.
+# If it cannot be installed here, those tests are skipped and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } || echo "Virtuoso could not be installed: its tests will be skipped"
+
 serve: $(VENV)/.installed java
 	$(KG) build
 	$(KG) serve
@@ -23,7 +28,7 @@ run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq
 
-test: $(VENV)/.installed java
+test: $(VENV)/.installed java virtuoso
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest

@@ -176,8 +176,8 @@ def _load_graph(
 ) -> bool:
     """Send the batches of one graph not yet done; return False if the graph was already complete."""
     record = state.graph(graph)
-    if record is not None and record["done"] == record["batches"] == len(cut):
-        return False
+    if record is not None and record["done"] == record["batches"]:
+        return False  # complete (whatever the batch size then): the final verification checks it
     if record is not None and record["batches"] == len(cut) and remote.count(graph) == record["triples"]:
         done, sent = record["done"], record["triples"]  # the remote holds exactly the batches recorded: resume
     else:
