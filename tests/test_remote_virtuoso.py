@@ -243,21 +243,20 @@ def test_query_gives_same_answer_on_virtuoso(path: Path, loaded: Path, store_lin
 
 
 @pytest.fixture(scope="module")
-def served(loaded: Path, store_link: Path, virtuoso: Virtuoso, tmp_path_factory, outputs) -> Iterator[str]:
-    """Our endpoint over the remote store (`serve --backend URL`), read-only Virtuoso /sparql, 2 s time limit."""
+def served(loaded: Path, store_link: Path, virtuoso: Virtuoso, tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """Our endpoint over the remote store (`serve --backend URL`), read-only Virtuoso /sparql, 10 s time limit."""
     log = tmp_path_factory.mktemp("serve") / "server.log"
     env = {"ANAKINRA_KG_REMOTE_PASSWORD": "never-used-by-serve"}
-    with running_server(store_link, log, "--backend", virtuoso.sparql_url, "--timeout", "2", env=env) as url:
-        yield url
-    outputs.append(log.read_text())
+    with running_server(store_link, log, "--backend", virtuoso.sparql_url, "--timeout", "10", env=env) as url:
+        yield url, log
 
 
-def test_served_queries_match_embedded(served: str, store_link: Path) -> None:
+def test_served_queries_match_embedded(served_url: str, store_link: Path) -> None:
     """SPARQLWrapper over our server over Virtuoso gets the embedded store's answers (SELECT and ASK)."""
     local = EmbeddedBackend(store_link.resolve())
     for name in ("uses-status-agency-date", "safety-adverse-reactions", "uses-ask-off-label-gout"):
         text = (ROOT / "queries" / f"{name}.rq").read_text(encoding="utf-8")
-        client = SPARQLWrapper(served)
+        client = SPARQLWrapper(served_url)
         client.setQuery(text)
         client.setReturnFormat(JSON)
         got = client.query().convert()
@@ -268,9 +267,9 @@ def test_served_queries_match_embedded(served: str, store_link: Path) -> None:
             assert len(got["results"]["bindings"]) == len(list(want)) > 0
 
 
-def test_served_service_description_counts_remote_graphs(served: str, store_link: Path) -> None:
+def test_served_service_description_counts_remote_graphs(served_url: str, store_link: Path) -> None:
     """The service description lists the remote's graphs with the build's counts, and no remote URL or secret."""
-    body = requests.get(served, headers={"Accept": "text/turtle"}, timeout=30).text
+    body = requests.get(served_url, headers={"Accept": "text/turtle"}, timeout=30).text
     local = EmbeddedBackend(store_link.resolve())
     for graph, count in local.graph_counts().items():
         assert f"<{graph}>" in body
@@ -279,23 +278,29 @@ def test_served_service_description_counts_remote_graphs(served: str, store_link
     assert "/sparql-auth" not in body
 
 
-def test_served_updates_are_refused_before_virtuoso(served: str, virtuoso: Virtuoso) -> None:
+def test_served_updates_are_refused_before_virtuoso(served_url: str, virtuoso: Virtuoso) -> None:
     """SPARQL Update is refused (403) by us; the remote graph is unchanged."""
     graph = "https://w3id.org/anakinra-kg/graph/data"
     before = RemoteBackend(virtuoso.sparql_url).count(graph)
     update = f"DROP GRAPH <{graph}>"
     for response in (
-        requests.post(served, data={"update": update}, timeout=30),
-        requests.post(served, data=update, headers={"Content-Type": "application/sparql-update"}, timeout=30),
-        requests.post(served, data={"query": update}, timeout=30),
+        requests.post(served_url, data={"update": update}, timeout=30),
+        requests.post(served_url, data=update, headers={"Content-Type": "application/sparql-update"}, timeout=30),
+        requests.post(served_url, data={"query": update}, timeout=30),
     ):
         assert response.status_code in (400, 403), response.text
-    client = SPARQLWrapper(served.replace("/sparql", "/sparql"))
+    client = SPARQLWrapper(served_url.replace("/sparql", "/sparql"))
     client.setMethod("POST")
     client.setQuery(f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:a> <urn:b> <urn:c> }} }}")
     with pytest.raises((SPARQLWrapperException, Exception)):
         client.query()
     assert RemoteBackend(virtuoso.sparql_url).count(graph) == before
+
+
+@pytest.fixture()
+def served_url(served: tuple[str, Path]) -> str:
+    """The URL of our endpoint over Virtuoso."""
+    return served[0]
 
 
 @pytest.fixture()
@@ -325,7 +330,7 @@ def listener() -> Iterator[tuple[str, list[bytes]]]:
     sock.close()
 
 
-def test_served_no_ssrf_through_virtuoso(served: str, listener: tuple[str, list[bytes]]) -> None:
+def test_served_no_ssrf_through_virtuoso(served_url: str, listener: tuple[str, list[bytes]]) -> None:
     """SERVICE, Virtuoso's bif:http_get and its define pragmas never make anything call our listener."""
     target, seen = listener
     attempts = [
@@ -337,25 +342,25 @@ def test_served_no_ssrf_through_virtuoso(served: str, listener: tuple[str, list[
         f"SELECT * FROM <{target}data> WHERE {{ ?s ?p ?o }}",
     ]
     for text in attempts:
-        response = requests.post(served, data={"query": text}, timeout=30)
+        response = requests.post(served_url, data={"query": text}, timeout=30)
         assert response.status_code in (400, 403), (text, response.status_code, response.text)
     time.sleep(0.5)
     assert seen == []
 
 
-def test_served_timeout_stops_a_long_query(served: str) -> None:
-    """A query over the 2 s limit gets a 503 naming the limit, and the endpoint keeps answering."""
+def test_served_timeout_stops_a_long_query(served_url: str) -> None:
+    """A query over the 10 s limit gets a 503 naming the limit, and the endpoint keeps answering."""
     heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
     started = time.monotonic()
-    response = requests.post(served, data={"query": heavy}, timeout=60)
-    assert response.status_code == 503 and "time limit of 2 s" in response.text
-    assert time.monotonic() - started < 15
-    assert requests.get(served, params={"query": "ASK { ?s ?p ?o }"}, timeout=30).status_code == 200
+    response = requests.post(served_url, data={"query": heavy}, timeout=60)
+    assert response.status_code == 503 and "time limit of 10 s" in response.text
+    assert time.monotonic() - started < 30
+    assert requests.get(served_url, params={"query": "ASK { ?s ?p ?o }"}, timeout=30).status_code == 200
 
 
-def test_credentials_never_in_outputs(outputs: list[str], password: str, loaded: Path) -> None:
-    """No output of load or serve, nor the state file, holds the password (runs last: ids sort so)."""
+def test_credentials_never_in_outputs(outputs: list[str], password: str, loaded: Path, served) -> None:
+    """No output of load, no server log line, no state file holds the password (runs after the others)."""
     assert outputs
-    for text in [*outputs, loaded.read_text()]:
+    for text in [*outputs, loaded.read_text(), served[1].read_text()]:
         assert password not in text
         assert "never-used-by-serve" not in text
