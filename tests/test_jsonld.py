@@ -137,6 +137,10 @@ def test_framed_document_nests_events_studies_reactions_contraindications(framed
         len(framed["hasStructuralDifference"]) == 2
         and framed["hasPrecaution"][0]["population"]["label"] == "pregnant women"
     )
+    about = {item["id"]: item for item in framed["subjectOf"]}
+    assert about["event/us-approval-2001"]["date"]["@value"] == "2001"
+    assert about["event/eu-approval-2002"]["jurisdiction"]["label"] == "European Union"
+    assert len([i for i in about if i.startswith("study/")]) == 11
 
 
 def test_framed_document_states_only_facts_of_the_data_graph(framed: dict, db: ox.Store) -> None:

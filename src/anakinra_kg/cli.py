@@ -1,4 +1,8 @@
-"""The ``anakinra-kg`` command: build the store, query it, and (in other modules) serve it."""
+"""The ``anakinra-kg`` command: build the store, query it, and (in other modules) serve it.
+
+Heavy modules (rdflib, pyshacl, owlready2 behind them) are imported inside the commands that use them,
+so `anakinra-kg serve` and `anakinra-kg query` start quickly.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import __version__, export, formats, imports, jsonld, pipeline, reason, sources, store, validate
+from . import __version__, formats, store
 from . import query as query_mod
 from .settings import Settings
 
@@ -42,6 +46,8 @@ def main(ctx: click.Context, project_dir: Path | None, store_dir: Path | None) -
 @click.pass_context
 def build(ctx: click.Context, no_validate: bool) -> None:
     """Parse ontology/ and data/, infer, validate, and write a new store, swapped in only when complete."""
+    from . import pipeline, reason, sources, validate
+
     settings = _settings(ctx)
     if no_validate:
         err.print(
@@ -74,6 +80,8 @@ def build(ctx: click.Context, no_validate: bool) -> None:
 @click.pass_context
 def validate_cmd(ctx: click.Context, fmt: str) -> None:
     """Check ontology/ and data/ against the SHACL shapes; exit status 1 on violations."""
+    from . import sources, validate
+
     settings = _settings(ctx)
     try:
         report = validate.validate_sources(
@@ -93,6 +101,8 @@ def validate_cmd(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def reason_cmd(ctx: click.Context) -> None:
     """Check with HermiT that ontology/ + data/ are consistent and every class satisfiable; exit 1 if not."""
+    from . import reason, sources
+
     settings = _settings(ctx)
     try:
         quads = sources.load_all(sources.discover(settings.ontology_dir, settings.data_dir))
@@ -265,6 +275,8 @@ def _run_load(loader, build: Path, target, state_file: Path, batch_size: int):
 @click.pass_context
 def import_(ctx: click.Context, source: Path, name: str | None, output: Path | None, license_iri: str | None) -> None:
     """Extract from a full ontology file (OBO or OWL/RDF, .gz too) the module of the terms our mappings use."""
+    from . import imports, sources
+
     settings = _settings(ctx)
     try:
         module = imports.run(source, settings.data_dir, name, output, license_iri)
@@ -298,6 +310,8 @@ def export_cmd(ctx: click.Context, fmt: str, graphs: tuple[str, ...], frame: boo
     TriG, N-Quads and JSON-LD keep the named graphs; Turtle, N-Triples and RDF/XML hold one graph, so
     several graphs are written as their union.
     """
+    from . import export
+
     try:
         chosen = export.rdf_format(fmt)
     except formats.UnknownFormatError as error:
@@ -328,6 +342,8 @@ def export_cmd(ctx: click.Context, fmt: str, graphs: tuple[str, ...], frame: boo
 @click.pass_context
 def context_cmd(ctx: click.Context, output: Path | None) -> None:
     """Write the JSON-LD @context generated from the ontology (the repository keeps it in ontology/)."""
+    from . import export, jsonld
+
     try:
         data = jsonld.context_document(store.open_read_only(_settings(ctx).store_path))
     except store.StoreMissingError as error:

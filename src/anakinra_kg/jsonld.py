@@ -54,6 +54,7 @@ FRAME_KEYS = {
     "hasContraindication": "contraindicationOf",
     "hasPrecaution": "precautionOf",
     "hasStructuralDifference": "structuralDifferenceOf",
+    "subjectOf": "aboutDrug",
 }
 
 _TERMS = f"""

@@ -27,13 +27,16 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="address the endpoint binds to (loopback only by default)")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port of the endpoint")
     workers: int = Field(default=2, ge=1, description="server processes (gunicorn workers)")
-    threads: int = Field(default=4, ge=1, description="request threads per server process, each with a query worker")
+    threads: int = Field(default=4, ge=1, description="request threads per server process, each with a query thread")
     query_timeout: float = Field(default=30.0, gt=0, description="seconds a query may run before it is stopped")
+    result_cache: bool = Field(default=True, description="keep successful answers in memory, per build (LRU)")
+    result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="memory bound of the result cache, bytes")
     max_result_rows: int = Field(default=100_000, ge=1, description="most solutions or triples in one answer")
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="largest request body accepted")
     service_allow_list: list[str] = Field(
         default_factory=list, description="hosts SERVICE may call (federation); empty: no federation"
     )
+    access_log: bool = Field(default=True, description="log every request on standard output")
     cors_origins: str = Field(default="*", description="origins allowed to query from browsers (CORS)")
     public_url: str | None = Field(default=None, description="the endpoint's public URL, if behind a proxy")
 

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -77,8 +78,8 @@ class RemoteBackend:
     def __init__(self, url: str, *, auth: AuthBase | None = None, timeout: float = 60.0) -> None:
         self.url = check_url(url, "the remote query URL")
         self.timeout = timeout
-        self._session = requests.Session()
-        self._session.auth = auth
+        self._auth = auth
+        self._local = threading.local()  # one HTTP session per query thread (keep-alive, no shared state)
         self._graphs: tuple[float, list[str]] | None = None
 
     def query(
@@ -126,10 +127,18 @@ class RemoteBackend:
         sizes = {graph: self.count(graph) for graph in self.named_graphs()}
         return hashlib.sha256(json.dumps(sizes, sort_keys=True).encode()).hexdigest()[:16]
 
+    def _session(self) -> requests.Session:
+        """This thread's HTTP session."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.auth = self._auth
+        return session
+
     def _post(self, params: dict[str, object], accept: str, timeout: float) -> bytes:
         """POST a form to the query endpoint; client mistakes become QueryError, the rest RemoteError."""
         try:
-            with self._session.post(
+            with self._session().post(
                 self.url, data=params, headers={"Accept": accept}, timeout=(CONNECT_TIMEOUT, timeout), stream=True
             ) as response:
                 body = _read_capped(response)

@@ -7,11 +7,14 @@ from flask_cors import CORS
 
 from ..settings import Settings
 from . import errors, sparql
+from .cache import ResultCache
 from .executor import Pool
+from .worker import Stores
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    """Build the application: settings injected, a pool of query workers, the SPARQL blueprint, CORS."""
+    """Build the application: settings injected, query threads, the store handle, the result cache, the SPARQL
+    blueprint, CORS. Nothing here opens the store or starts a thread, so gunicorn may build it before forking."""
     settings = settings or Settings()
     app = Flask(__name__)
     app.config.update(
@@ -20,11 +23,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
     )
     app.extensions["anakinra_kg.pool"] = Pool(settings.threads, settings.query_timeout)
+    app.extensions["anakinra_kg.stores"] = Stores()
+    # The result cache is keyed on the embedded build; a remote store changes under us, so it is not cached here.
+    cached = settings.result_cache and settings.backend == "embedded"
+    app.extensions["anakinra_kg.cache"] = ResultCache(settings.result_cache_bytes) if cached else None
     CORS(
         app,
         resources={r"/sparql": {"origins": settings.cors_origins}},
         methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Content-Type", "Accept"],
+        allow_headers=["Content-Type", "Accept", "If-None-Match"],
+        expose_headers=["ETag"],
         max_age=86400,
         send_wildcard=settings.cors_origins == "*",
     )

@@ -8,16 +8,13 @@ endpoints cannot be checked.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-
-from pyparsing import ParseBaseException
-from rdflib.plugins.sparql import parser
-from rdflib.plugins.sparql.algebra import translatePrologue
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.term import URIRef, Variable
 
 from ..prefixes import prefix_map
 
@@ -49,12 +46,17 @@ class Inspection:
         return bool(self.from_graphs or self.from_named or self.unparsed_from)
 
 
+@functools.lru_cache(maxsize=1024)
 def inspect(text: str) -> Inspection:
-    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query.
+    """Find the SERVICE endpoints and FROM / FROM NAMED graphs of a query (remembered per text: do not mutate).
 
+    rdflib's parse takes tens of milliseconds and holds the GIL, so the last 1024 texts are remembered.
     A query in which neither word occurs at all (after \\u escapes are expanded, and with no backslash
-    left) has neither clause, so the slow full parse is skipped for it.
+    left) has neither clause, so the slow full parse is skipped for it, and rdflib is not even imported.
     """
+    if "\\" not in text and not SERVICE_WORD.search(text) and not FROM_WORD.search(text):
+        return Inspection()
+    parser, parse_error = _rdflib().parser, _rdflib().ParseBaseException
     try:
         expanded = parser.expandUnicodeEscapes(text)
     except (ValueError, OverflowError):
@@ -63,8 +65,37 @@ def inspect(text: str) -> Inspection:
         return Inspection()
     try:
         return _walk(parser.parseQuery(text))
-    except (ParseBaseException, ValueError, TypeError, RecursionError, KeyError, AttributeError):
+    except (parse_error, ValueError, TypeError, RecursionError, KeyError, AttributeError):
         return _lexical(expanded)
+
+
+def warm_up() -> None:
+    """Import and exercise rdflib's SPARQL parser (slow the first time), e.g. before the server forks."""
+    inspect("SELECT * FROM <urn:x> WHERE { ?s ?p ?o }")
+
+
+_import_lock = threading.Lock()
+
+
+@functools.cache
+def _rdflib() -> types.SimpleNamespace:
+    """rdflib's SPARQL parser and the names the walk needs, imported once and by one thread at a time
+    (rdflib's circular imports can hand a second thread a half-initialised module)."""
+    with _import_lock:
+        from pyparsing import ParseBaseException
+        from rdflib.plugins.sparql import parser
+        from rdflib.plugins.sparql.algebra import translatePrologue
+        from rdflib.plugins.sparql.parserutils import CompValue
+        from rdflib.term import URIRef, Variable
+
+    return types.SimpleNamespace(
+        ParseBaseException=ParseBaseException,
+        parser=parser,
+        translatePrologue=translatePrologue,
+        CompValue=CompValue,
+        URIRef=URIRef,
+        Variable=Variable,
+    )
 
 
 def _lexical(text: str) -> Inspection:
@@ -74,7 +105,7 @@ def _lexical(text: str) -> Inspection:
 
 def _walk(tree: list) -> Inspection:
     """Collect SERVICE endpoints and dataset clauses from a parsed query."""
-    prologue = translatePrologue(tree[0], None, initNs=prefix_map())
+    prologue = _rdflib().translatePrologue(tree[0], None, initNs=prefix_map())
     found = Inspection()
     for node in _nodes(tree[1]):
         if node.name == "ServiceGraphPattern":
@@ -104,9 +135,10 @@ def check_services(found: Inspection, allowed_hosts: list[str]) -> None:
 
 def update_operations(text: str) -> list[str]:
     """Return the operations (e.g. Load, InsertData) if the text parses as a SPARQL Update, else []."""
+    rdflib = _rdflib()
     try:
-        update = parser.parseUpdate(text)
-    except (ParseBaseException, ValueError, TypeError, RecursionError):
+        update = rdflib.parser.parseUpdate(text)
+    except (rdflib.ParseBaseException, ValueError, TypeError, RecursionError):
         return []
     requests = update["request"] if "request" in update else []  # noqa: SIM401 (CompValue.get has no default)
     return [request.name for request in requests]
@@ -118,9 +150,9 @@ def refuse_update(operations: list[str]) -> RefusedError:
     return RefusedError(403, f"this endpoint is read-only: SPARQL Update ({names}) is not accepted; send a query")
 
 
-def _nodes(value: object) -> Iterator[CompValue]:
+def _nodes(value: object) -> Iterator[object]:
     """Yield every CompValue in a parse tree, depth first."""
-    if isinstance(value, CompValue):
+    if isinstance(value, _rdflib().CompValue):
         yield value
         for child in value.values():
             yield from _nodes(child)
@@ -131,7 +163,8 @@ def _nodes(value: object) -> Iterator[CompValue]:
 
 def _iri(prologue: object, term: object) -> str | None:
     """Resolve a parse-tree IRI (prefixed name or relative IRI) to an absolute one; None for a variable."""
-    if term is None or isinstance(term, Variable):
+    rdflib = _rdflib()
+    if term is None or isinstance(term, rdflib.Variable):
         return None
     resolved = prologue.absolutize(term)
-    return str(resolved) if isinstance(resolved, URIRef) else None
+    return str(resolved) if isinstance(resolved, rdflib.URIRef) else None

@@ -1,11 +1,13 @@
 """The SPARQL 1.1 Protocol at /sparql: queries by GET and POST, and the service description.
 
-The view reads the protocol request, hands the query to a worker process (which checks, runs and
-serializes it), and turns the outcome into a response; formats come from formats.py only.
+The view reads the protocol request, answers from the result cache when it can, else hands the query
+to a query thread (which checks, runs and serializes it), and turns the outcome into a response with a
+strong ETag (If-None-Match -> 304); formats come from formats.py only.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
 
@@ -13,9 +15,10 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from .. import backends, formats
-from . import guard, service_description
+from . import guard, service_description, worker
+from .cache import Entry, Key, ResultCache, cacheable, etag
 from .errors import plain
-from .executor import BusyError, Pool, QueryTimeoutError, WorkerDiedError
+from .executor import BusyError, Pool, QueryTimeoutError
 from .worker import QueryJob, StatsJob
 
 bp = Blueprint("sparql", __name__)
@@ -24,6 +27,7 @@ QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
 VARY = {"Vary": "Accept"}
+REVALIDATE = "no-cache"  # caches may keep an answer but must revalidate it (a new build may change it)
 _stats_lock = threading.Lock()
 
 
@@ -46,17 +50,26 @@ def endpoint() -> Response:
         return plain(refused.status, refused.message, VARY)
     if asked.query is None:
         return _service_description(asked)
-    if not _acceptable(request.headers.get("Accept"), asked.format_names):
+    accept = request.headers.get("Accept")
+    negotiated = _negotiated(accept, asked.format_names)
+    if negotiated == ("", ""):
         types = ", ".join(f.media_type for f in formats.ALL_FORMATS)
         return plain(406, f"none of the media types the request accepts is offered; offered: {types}", VARY)
     store_path = _store_path()
     if store_path is None:
         return plain(503, "no store has been built yet: run `anakinra-kg build`", VARY)
+    cache: ResultCache | None = current_app.extensions["anakinra_kg.cache"]
+    key = None
+    if cache is not None and cacheable(asked.query):
+        key = Key(asked.query.strip(), asked.default_graphs, asked.named_graphs, negotiated, store_path)
+        entry = cache.get(key)
+        if entry is not None:
+            return _answer(entry, "hit")
     settings = current_app.config["SETTINGS"]
     job = QueryJob(
         text=asked.query,
         store_path=store_path,
-        accept=request.headers.get("Accept"),
+        accept=accept,
         format_names=asked.format_names,
         default_graphs=asked.default_graphs,
         named_graphs=asked.named_graphs,
@@ -65,12 +78,31 @@ def endpoint() -> Response:
         timeout=settings.query_timeout,
     )
     try:
-        outcome = _pool().run(job)
+        outcome = _run(job)
     except (QueryTimeoutError, BusyError) as error:
         return _overrun(error, settings.query_timeout)
-    except WorkerDiedError:
-        return plain(500, "the query worker died while answering; the error has been logged", VARY)
-    return Response(outcome.body, status=outcome.status, content_type=outcome.content_type, headers=VARY)
+    if outcome.status != 200:
+        return Response(outcome.body, status=outcome.status, content_type=outcome.content_type, headers=VARY)
+    entry = Entry(outcome.body, outcome.content_type, etag(outcome.body, outcome.content_type))
+    if key is not None:
+        cache.put(key, entry)
+    return _answer(entry, "miss" if cache is not None else None)
+
+
+def _answer(entry: Entry, cache_status: str | None) -> Response:
+    """A successful answer with its ETag; 304 (no body) when the client's If-None-Match already names it."""
+    headers = {**VARY, "ETag": entry.etag, "Cache-Control": REVALIDATE}
+    if cache_status:
+        headers["X-Cache"] = cache_status
+    if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(entry.etag.strip('"')):
+        return Response(status=304, headers=headers)
+    return Response(entry.body, status=200, content_type=entry.content_type, headers=headers)
+
+
+def _run(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
+    """Run a job on a query thread of this process, on the store of its build, within the time limit."""
+    stores: worker.Stores = current_app.extensions["anakinra_kg.stores"]
+    return _pool().run(functools.partial(worker.answer, job, stores))
 
 
 def read_request() -> ProtocolRequest:
@@ -124,15 +156,15 @@ def _body_text() -> str:
         raise guard.RefusedError(400, f"the query is not valid UTF-8 (byte {error.start})") from None
 
 
-def _acceptable(accept: str | None, names: tuple[str, ...]) -> bool:
-    """Tell whether any result format (of either kind) fits the format= names or the Accept header."""
+def _negotiated(accept: str | None, names: tuple[str, ...]) -> tuple[str, str]:
+    """The formats a SELECT/ASK and a CONSTRUCT/DESCRIBE answer would take ("" where none fits)."""
+    chosen = []
     for offered in (formats.RESULTS_FORMATS, formats.RDF_FORMATS):
         try:
-            formats.negotiate(offered, accept, names)
+            chosen.append(formats.negotiate(offered, accept, names).name)
         except formats.NotAcceptableError:
-            continue
-        return True
-    return False
+            chosen.append("")
+    return chosen[0], chosen[1]
 
 
 def _overrun(error: Exception, timeout: float) -> Response:
@@ -163,8 +195,6 @@ def _service_description(asked: ProtocolRequest) -> Response:
         counts = _graph_counts(store_path) if store_path else {}
     except (QueryTimeoutError, BusyError) as error:
         return _overrun(error, settings.query_timeout)
-    except WorkerDiedError:
-        return plain(500, "the query worker died while counting triples; the error has been logged", VARY)
     triples = service_description.describe(endpoint_url, settings, counts)
     return Response(service_description.serialize(triples, fmt), content_type=fmt.content_type, headers=VARY)
 
@@ -179,7 +209,7 @@ def _graph_counts(store_path: str) -> dict[str, int]:
     cache: dict[str, dict[str, int]] = current_app.extensions.setdefault("anakinra_kg.counts", {})
     with _stats_lock:
         if store_path not in cache:
-            counts = _pool().run(StatsJob(store_path))
+            counts = _run(StatsJob(store_path))
             if not isinstance(counts, dict):  # the worker could not read the store: describe no graphs
                 return {}
             cache.clear()
@@ -194,5 +224,5 @@ def _store_path() -> str | None:
 
 
 def _pool() -> Pool:
-    """The query-worker pool of this process."""
+    """The query threads of this process."""
     return current_app.extensions["anakinra_kg.pool"]

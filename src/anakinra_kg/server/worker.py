@@ -1,16 +1,16 @@
-"""The query worker: a child process holding a read-only store backend, answering one job at a time over a pipe.
+"""Query jobs: check, run and serialize one request on the store of the current build, as an HTTP outcome.
 
-Queries run here, not in the web server's threads, so that a query over its time limit can be stopped by
-killing this process (pyoxigraph has no timeout and cannot be interrupted from another thread). The store is
-a ``Backend`` (embedded pyoxigraph, or a remote SPARQL service): ``Backend.query`` is the one call that runs it.
+Jobs run on the query threads of executor.Pool; ``answer`` is the one entry point, and ``Stores.get`` the
+one place that opens "the store" a query runs on: a ``Backend`` (the embedded pyoxigraph store or a remote
+SPARQL service), whose ``query`` is the one call that runs a query.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import traceback
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
@@ -47,7 +47,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 100_000
     allowed_hosts: tuple[str, ...] = ()
-    timeout: float | None = None  # for a remote backend's HTTP call (the worker is killed at the limit anyway)
+    timeout: float | None = None  # for a remote backend's HTTP call
 
     def run(self, store: Backend) -> Outcome:
         """Check, run and serialize the query; refusals and client mistakes become 4xx outcomes."""
@@ -124,34 +124,27 @@ class StatsJob:
         return counts
 
 
-class _Stores:
-    """The one backend of this process, reopened only when the location changes (a new build)."""
+class Stores:
+    """The backend of this process, shared by its query threads; reopened only for a new build."""
 
     def __init__(self) -> None:
         self.path: str | None = None
         self.store: Backend | None = None
+        self._lock = threading.Lock()
 
     def get(self, path: str) -> Backend:
         """Return the backend at ``path`` (a build folder or a remote query URL), opening it if it is new."""
-        if path != self.path or self.store is None:
-            self.store = backends.open_location(path)
-            self.path = path
-        return self.store
+        store = self.store
+        if path == self.path and store is not None:
+            return store
+        with self._lock:
+            if path != self.path or self.store is None:
+                self.store = backends.open_location(path)
+                self.path = path
+            return self.store
 
 
-def main(conn: Connection) -> None:
-    """Serve jobs from the pipe until the parent closes it."""
-    stores = _Stores()
-    guard.inspect("SELECT * WHERE { ?s ?p ?o }")  # warm up the parser so the first request is fast
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        conn.send(_answer(job, stores))
-
-
-def _answer(job: QueryJob | StatsJob, stores: _Stores) -> Outcome | dict[str, int]:
+def answer(job: QueryJob | StatsJob, stores: Stores) -> Outcome | dict[str, int]:
     """Run one job; an unexpected error is printed to the server log and answered with a plain 500."""
     try:
         return job.run(stores.get(job.store_path))
