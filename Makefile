@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint java browser imports prefixes bench
+.PHONY: serve run test lint java browser virtuoso imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -19,6 +19,11 @@ java:
 browser:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
+# Virtuoso open source: the remote store the tests of `load --into` and `serve --backend` run against.
+# If it cannot be installed here, those tests are skipped and say why.
+virtuoso:
+	@command -v virtuoso-t >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } || echo "Virtuoso could not be installed: its tests will be skipped"
+
 serve: $(VENV)/.installed java
 	$(KG) build
 	$(KG) serve
@@ -27,7 +32,7 @@ run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq
 
-test: $(VENV)/.installed java browser
+test: $(VENV)/.installed java browser virtuoso
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest

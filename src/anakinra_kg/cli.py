@@ -169,18 +169,107 @@ def _print_table(results: query_mod.Results) -> None:
 @click.option("--allow-service", "service_allow_list", multiple=True, help="a host SERVICE may call (repeatable)")
 @click.option("--cors-origins", help="origins allowed by CORS (default *)")
 @click.option("--public-url", help="the endpoint's public URL, when behind a proxy")
+@click.option("--backend", help="embedded (default), remote (the remote_* settings) or a remote query endpoint URL")
 @click.pass_context
-def serve(ctx: click.Context, **flags: object) -> None:
+def serve(ctx: click.Context, backend: str | None, **flags: object) -> None:
     """Serve the store as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (gunicorn)."""
     from .server.serve import serve as run_server
 
     overrides = {k: v for k, v in flags.items() if v is not None and v != ()}
-    settings = Settings.model_validate(_settings(ctx).model_dump() | overrides)
-    if not settings.store_path.exists():
+    if backend is not None:
+        overrides |= {"backend": "embedded" if backend == "embedded" else "remote"}
+        if backend not in ("embedded", "remote"):
+            overrides["remote_query_url"] = backend
+    try:
+        settings = Settings.model_validate(_settings(ctx).model_dump() | overrides)
+    except ValueError as error:
+        raise click.BadParameter(_first_error(error), param_hint="--backend") from None
+    if settings.backend == "remote":
+        if not settings.remote_query_url:
+            raise click.UsageError("--backend remote needs ANAKINRA_KG_REMOTE_QUERY_URL (or give the URL)")
+        err.print(f"store: remote SPARQL endpoint {settings.remote_query_url}", highlight=False)
+    elif not settings.store_path.exists():
         err.print(f"[bold red]error:[/] no store at {settings.store_path}: run `anakinra-kg build` first")
         sys.exit(1)
     err.print(f"SPARQL endpoint: http://{settings.host}:{settings.port}/sparql", highlight=False)
     run_server(settings)
+
+
+def _first_error(error: ValueError) -> str:
+    """The message of a settings validation error, without pydantic's decorations."""
+    errors = getattr(error, "errors", None)
+    return str(errors()[0]["msg"]) if callable(errors) else str(error)
+
+
+@main.command("load")
+@click.option("--into", "into", required=True, help="remote (the remote_* settings) or a SPARQL Update endpoint URL")
+@click.option("--query-url", help="query endpoint to verify counts with (default: the update endpoint)")
+@click.option("--gsp-url", help="Graph Store Protocol endpoint to upload with (default: SPARQL Update)")
+@click.option("--batch-size", type=click.IntRange(min=1), help="triples per request (default 5000)")
+@click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), help="resume state file")
+@click.option("--restart", is_flag=True, help="ignore the state of an earlier run and load every graph again")
+@click.pass_context
+def load_cmd(
+    ctx: click.Context,
+    into: str,
+    query_url: str | None,
+    gsp_url: str | None,
+    batch_size: int | None,
+    state_path: Path | None,
+    restart: bool,
+) -> None:
+    """Upload every named graph of the current build to a remote SPARQL store, resumably, and verify the counts.
+
+    Credentials come from the environment only: ANAKINRA_KG_REMOTE_USER and ANAKINRA_KG_REMOTE_PASSWORD
+    (ANAKINRA_KG_REMOTE_AUTH=digest for Virtuoso), or ANAKINRA_KG_REMOTE_TOKEN.
+    """
+    from . import load as loader
+    from .backends.remote import auth_from_env
+
+    settings = _settings(ctx)
+    if into == "remote":
+        into = settings.remote_update_url or ""
+        query_url = query_url or settings.remote_query_url
+        gsp_url = gsp_url or settings.remote_gsp_url
+        if not into:
+            raise click.UsageError("--into remote needs ANAKINRA_KG_REMOTE_UPDATE_URL (or give the URL)")
+    try:
+        auth = auth_from_env(settings.remote_auth)
+        target = loader.target_from(into, query_url=query_url, gsp_url=gsp_url, auth=auth)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--into") from None
+    build = store.current_build(settings.store_path)
+    if build is None:
+        err.print(f"[bold red]error:[/] no store at {settings.store_path}: run `anakinra-kg build` first")
+        sys.exit(1)
+    state_file = state_path or settings.project_dir / "var" / "load-state" / f"{target.key()}.json"
+    if restart:
+        state_file.unlink(missing_ok=True)
+    err.print(f"loading {build.name} into {target.gsp_url or target.update_url} (state: {state_file})")
+    report = _run_load(loader, build, target, state_file, batch_size or settings.load_batch_size)
+    for graph, count in sorted(report.counts.items()):
+        how = "already loaded" if graph in report.skipped else "loaded"
+        err.print(f"  {graph}: {count} triples ({how}, count verified)", highlight=False)
+    err.print(f"verified: {len(report.counts)} graphs, {sum(report.counts.values())} triples", highlight=False)
+
+
+def _run_load(loader, build: Path, target, state_file: Path, batch_size: int):
+    """Run the load with a progress bar; exit 1 with the error (never the credentials) if it fails."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("batches", total=None)
+
+        def progress(graph: str, done: int, total: int) -> None:
+            bar.update(task, description=graph.rsplit("/", 1)[-1], completed=done, total=total)
+
+        try:
+            return loader.load(build, target, state_file, batch_size=batch_size, progress=progress)
+        except loader.LoadError as error:
+            bar.stop()
+            err.print(f"[bold red]error:[/] {error}", highlight=False)
+            err.print("run the same command again to resume", highlight=False)
+            sys.exit(1)
 
 
 @main.command("import")

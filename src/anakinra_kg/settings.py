@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +43,35 @@ class Settings(BaseSettings):
         default="https://w3id.org/anakinra-kg/",
         description="IRI namespace the server's paths stand for: GET /id/x/y is the resource <resource_base>id/x/y",
     )
+
+    backend: Literal["embedded", "remote"] = Field(
+        default="embedded", description="the store queries run on: the embedded pyoxigraph store or a remote service"
+    )
+    remote_query_url: str | None = Field(
+        default=None, description="remote SPARQL 1.1 query endpoint (read-only, no credentials sent)"
+    )
+    remote_update_url: str | None = Field(default=None, description="remote SPARQL 1.1 Update endpoint (for load)")
+    remote_gsp_url: str | None = Field(
+        default=None, description="remote Graph Store Protocol endpoint (for load; preferred over update when set)"
+    )
+    remote_auth: Literal["basic", "digest"] = Field(
+        default="basic",
+        description="HTTP authentication of load with ANAKINRA_KG_REMOTE_USER/_PASSWORD (Virtuoso: digest)",
+    )
+    load_batch_size: int = Field(default=5000, ge=1, description="triples per request when loading a remote store")
+
+    @field_validator("remote_query_url", "remote_update_url", "remote_gsp_url")
+    @classmethod
+    def _no_credentials_in_url(cls, url: str | None) -> str | None:
+        """Remote URLs are http(s) and never carry user:password (credentials come from the environment only)."""
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("a remote endpoint must be an http:// or https:// URL")
+        if parts.username or parts.password:
+            raise ValueError("no credentials in a URL: set ANAKINRA_KG_REMOTE_USER and ANAKINRA_KG_REMOTE_PASSWORD")
+        return url
 
     @property
     def ontology_dir(self) -> Path:

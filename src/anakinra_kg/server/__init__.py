@@ -26,7 +26,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["anakinra_kg.pool"] = Pool(settings.threads, settings.query_timeout)
     app.extensions["anakinra_kg.stores"] = Stores()
-    app.extensions["anakinra_kg.cache"] = ResultCache(settings.result_cache_bytes) if settings.result_cache else None
+    # The result cache is keyed on the embedded build; a remote store changes under us, so it is not cached here.
+    cached = settings.result_cache and settings.backend == "embedded"
+    app.extensions["anakinra_kg.cache"] = ResultCache(settings.result_cache_bytes) if cached else None
     CORS(
         app,
         resources={r"/sparql": {"origins": settings.cors_origins}},

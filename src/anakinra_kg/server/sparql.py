@@ -8,14 +8,13 @@ strong ETag (If-None-Match -> 304); formats come from formats.py only.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import formats
+from .. import backends, formats
 from . import guard, service_description, worker
 from .cache import Entry, Key, ResultCache, cacheable, etag
 from .errors import plain
@@ -77,6 +76,7 @@ def endpoint() -> Response:
         named_graphs=asked.named_graphs,
         max_rows=settings.max_result_rows,
         allowed_hosts=tuple(settings.service_allow_list),
+        timeout=settings.query_timeout,
     )
     try:
         outcome = execute(job)
@@ -223,9 +223,9 @@ def _graph_counts(store_path: str) -> dict[str, int]:
 
 
 def _store_path() -> str | None:
-    """The folder of the current build (the link is read on every request, so a new build is picked up)."""
-    link = current_app.config["SETTINGS"].store_path
-    return os.path.realpath(link) if link.exists() else None
+    """Where the store is: the current build's folder (the link is read on every request, so a new build is
+    picked up), or the remote query endpoint's URL."""
+    return backends.location(current_app.config["SETTINGS"])
 
 
 def _pool() -> Pool:

@@ -1,7 +1,8 @@
 """Query jobs: check, run and serialize one request on the store of the current build, as an HTTP outcome.
 
 Jobs run on the query threads of executor.Pool; ``answer`` is the one entry point, and ``Stores.get`` the
-one place that opens "the store" a query runs on.
+one place that opens "the store" a query runs on: a ``Backend`` (the embedded pyoxigraph store or a remote
+SPARQL service), whose ``query`` is the one call that runs a query.
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .. import formats, jsonld, query
+from .. import backends, formats, jsonld, query
+from ..backends import Backend
 from . import guard
 
 TEXT = "text/plain; charset=utf-8"
-GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
-UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @dataclass(frozen=True)
@@ -47,26 +47,27 @@ class QueryJob:
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 100_000
     allowed_hosts: tuple[str, ...] = ()
+    timeout: float | None = None  # for a remote backend's HTTP call
 
-    def run(self, store: ox.Store) -> Outcome:
+    def run(self, store: Backend) -> Outcome:
         """Check, run and serialize the query; refusals and client mistakes become 4xx outcomes."""
         try:
             return self._run(store)
         except guard.RefusedError as refused:
             return Outcome.text(refused.status, refused.message)
 
-    def _run(self, store: ox.Store) -> Outcome:
+    def _run(self, store: Backend) -> Outcome:
         """Check the query's SERVICE calls and dataset, run it, and serialize it as negotiated."""
         found = guard.inspect(self.text)
         guard.check_services(found, list(self.allowed_hosts))
         self._check_graphs(store, found)
         try:
-            results = query.run(
-                store,
+            results = store.query(
                 self.text,
                 union_default_graph=not found.names_dataset,  # a FROM / FROM NAMED in the query wins
                 default_graphs=_list(self.default_graphs),
                 named_graphs=_list(self.named_graphs),
+                timeout=self.timeout,
             )
         except query.QuerySyntaxError as error:
             operations = guard.update_operations(self.text)
@@ -95,12 +96,12 @@ class QueryJob:
             return Outcome.text(400, f"the query failed while running: {error}")
         return Outcome(200, body, fmt.content_type)
 
-    def _check_graphs(self, store: ox.Store, found: guard.Inspection) -> None:
+    def _check_graphs(self, store: Backend, found: guard.Inspection) -> None:
         """Refuse a dataset naming graphs the store does not have (nothing is ever fetched from outside)."""
         named = (*found.from_graphs, *found.from_named, *(self.default_graphs or ()), *(self.named_graphs or ()))
         if not named:
             return
-        present = sorted(graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode))
+        present = store.named_graphs()
         unknown = [iri for iri in named if iri not in present]
         if unknown:
             listed = ", ".join(f"<{iri}>" for iri in unknown)
@@ -117,29 +118,29 @@ class StatsJob:
 
     store_path: str
 
-    def run(self, store: ox.Store) -> dict[str, int]:
+    def run(self, store: Backend) -> dict[str, int]:
         """Return {graph IRI: triples}, with the union default graph under the key ''."""
-        counts = {row["g"].value: int(row["n"].value) for row in query.run(store, GRAPH_COUNTS)}
-        counts[""] = int(next(iter(query.run(store, UNION_COUNT)))["n"].value)
+        counts = {graph: store.count(graph) for graph in store.named_graphs()}
+        counts[""] = store.count(None)
         return counts
 
 
 class Stores:
-    """The store handle of this process, shared by its query threads; reopened only for a new build."""
+    """The backend of this process, shared by its query threads; reopened only for a new build."""
 
     def __init__(self) -> None:
         self.path: str | None = None
-        self.store: ox.Store | None = None
+        self.store: Backend | None = None
         self._lock = threading.Lock()
 
-    def get(self, path: str) -> ox.Store:
-        """Return the read-only store at ``path``, opening it if it is not the one already open."""
+    def get(self, path: str) -> Backend:
+        """Return the backend at ``path`` (a build folder or a remote query URL), opening it if it is new."""
         store = self.store
         if path == self.path and store is not None:
             return store
         with self._lock:
             if path != self.path or self.store is None:
-                self.store = ox.Store.read_only(path)
+                self.store = backends.open_location(path)
                 self.path = path
             return self.store
 

@@ -1,0 +1,74 @@
+"""The store behind one small interface: the embedded pyoxigraph store, or any remote SPARQL 1.1 service.
+
+Everything that reads the store (the endpoint's query workers, ``load``) goes through ``Backend``; which
+one is used is a setting (``backend``), not a code path of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+from ..query import Results
+from ..settings import Settings
+from ..store import StoreMissingError
+
+
+class Backend(Protocol):
+    """A read-only SPARQL dataset: queries with the project prefixes, its named graphs, counts, a version."""
+
+    def query(
+        self,
+        text: str,
+        *,
+        union_default_graph: bool = True,
+        default_graphs: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        timeout: float | None = None,
+    ) -> Results:
+        """Run a query; the default graph is the union of the named graphs unless a dataset is given."""
+        ...
+
+    def named_graphs(self) -> list[str]:
+        """The IRIs of the dataset's named graphs, sorted."""
+        ...
+
+    def count(self, graph: str | None) -> int:
+        """Triples in one named graph, or in the union default graph (None)."""
+        ...
+
+    def version(self) -> str:
+        """A string that changes whenever the data change (a key for caches)."""
+        ...
+
+
+def is_remote(location: str) -> bool:
+    """Tell whether a backend location is a remote SPARQL endpoint URL (else a store folder)."""
+    return location.startswith(("http://", "https://"))
+
+
+def location(settings: Settings) -> str | None:
+    """Where the configured backend is: the remote query URL, or the current build folder (None if unbuilt)."""
+    if settings.backend == "remote":
+        return settings.remote_query_url
+    link = settings.store_path
+    return os.path.realpath(link) if link.exists() else None
+
+
+def open_location(where: str) -> Backend:
+    """Open the backend at a location given by ``location()`` (a build folder or a query URL)."""
+    if is_remote(where):
+        from .remote import RemoteBackend
+
+        return RemoteBackend(where)
+    from .embedded import EmbeddedBackend
+
+    return EmbeddedBackend(where)
+
+
+def open_backend(settings: Settings) -> Backend:
+    """Open the backend the settings choose; raise StoreMissingError before the first build."""
+    where = location(settings)
+    if where is None:
+        raise StoreMissingError(f"no store at {settings.store_path}: run `anakinra-kg build` first")
+    return open_location(where)

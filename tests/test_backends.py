@@ -1,0 +1,78 @@
+"""The backend interface without a remote engine: settings, the forwarding check, batching, the embedded backend."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from pydantic import ValidationError
+
+from anakinra_kg import query
+from anakinra_kg.backends import forwarding, location, open_backend
+from anakinra_kg.backends.embedded import EmbeddedBackend
+from anakinra_kg.load import batches
+from anakinra_kg.settings import Settings
+
+from .conftest import ROOT
+
+
+@pytest.mark.parametrize("url", ["http://dba:secret@127.0.0.1:8890/sparql", "ftp://host/sparql", "sparql"])
+def test_remote_urls_without_credentials_only(url: str) -> None:
+    """A URL carrying user:password (or not http) is refused, and the message never repeats the secret."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(remote_query_url=url)
+    assert "secret" not in str(caught.value).replace(url, "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'SELECT (bif:http_get("http://127.0.0.1:1/") AS ?x) {}',
+        'PREFIX b: <bif:> SELECT (b:http_get("http://127.0.0.1:1/") AS ?x) {}',
+        "SELECT (<sql:foo>(1) AS ?x) {}",
+        "SELECT (<urn:f>(1) AS ?x) {}",
+        'define input:grab-all "yes" SELECT * { ?s ?p ?o }',
+        "SELECT * { ?s nope:p ?o }",
+        "SELECT * { ?s ?p }",
+    ],
+)
+def test_forwarding_refuses_non_standard_queries(text: str) -> None:
+    """Engine functions, pragmas, undeclared prefixes and syntax errors never leave for the remote."""
+    with pytest.raises(query.QueryError):
+        forwarding.prepare(text)
+
+
+def test_forwarding_declares_used_project_prefixes_on_line_one() -> None:
+    """Project prefixes the query uses are declared on its first line; its own declarations win."""
+    text = 'PREFIX ak: <urn:mine/>\nSELECT * WHERE {\n  ?u ak:drug drug:anakinra . BIND(xsd:integer("1") AS ?n)\n}'
+    out = forwarding.prepare(text)
+    assert out.form == "SELECT"
+    assert out.text.count("\n") == text.count("\n")
+    assert "PREFIX drug:" in out.text.splitlines()[0] and "PREFIX ak: <https" not in out.text
+    assert forwarding.prepare("CONSTRUCT WHERE { ?s ?p ?o }").form == "CONSTRUCT"
+
+
+def test_batches_keep_blank_nodes_together() -> None:
+    """Triples linked through blank nodes land in one batch; the others are cut at the size."""
+    p = ox.NamedNode("urn:p")
+    a, b = ox.BlankNode("a"), ox.BlankNode("b")
+    triples = [ox.Triple(ox.NamedNode(f"urn:s{i}"), p, ox.Literal(str(i))) for i in range(7)]
+    triples += [ox.Triple(ox.NamedNode("urn:x"), p, a), ox.Triple(a, p, b), ox.Triple(b, p, ox.Literal("end"))]
+    cut = batches(triples, 3)
+    assert sorted(map(str, (t for batch in cut for t in batch))) == sorted(map(str, triples))
+    holding = [batch for batch in cut if any(b in (t.subject, t.object) or a in (t.subject, t.object) for t in batch)]
+    assert len(holding) == 1 and len(holding[0]) >= 3
+
+
+def test_embedded_backend_is_the_default(store_link: Path) -> None:
+    """Settings choose the embedded store by default; it answers as query.run does, with counts per graph."""
+    settings = Settings(project_dir=ROOT, store_dir=store_link)
+    assert location(settings) == str(store_link.resolve())
+    backend = open_backend(settings)
+    assert isinstance(backend, EmbeddedBackend)
+    counts = backend.graph_counts()
+    assert sorted(counts) == backend.named_graphs()
+    assert all(backend.count(graph) == n for graph, n in counts.items())
+    assert backend.count(None) <= sum(counts.values())
+    assert location(Settings(backend="remote", remote_query_url="http://127.0.0.1:1/sparql")).startswith("http")
