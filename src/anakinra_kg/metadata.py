@@ -180,6 +180,11 @@ def _linksets(triples: set[ox.Triple]) -> list[tuple]:
     return out
 
 
-def step(settings: Settings) -> Callable[[list[ox.Quad]], list[ox.Quad]]:
+def step(settings: Settings) -> Callable[[ox.Store], None]:
     """The build's last derive step: describe everything built so far, with the endpoint and dumps of the settings."""
-    return lambda quads: describe(quads, endpoint=settings.sparql_endpoint, download_base=settings.download_base)
+
+    def add(store: ox.Store) -> None:
+        quads = describe(store, endpoint=settings.sparql_endpoint, download_base=settings.download_base)
+        store.bulk_extend(quads)
+
+    return add

@@ -140,9 +140,9 @@ def _ox_object(term: rdflib.term.Node) -> ox.NamedNode | ox.Literal:
     return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
 
 
-def gate(quads: list[ox.Quad]) -> None:
+def gate(store: ox.Store) -> None:
     """A build check: raise ReasoningError unless HermiT finds the graph consistent and all classes satisfiable."""
-    report = check(quads)
+    report = check(list(store))
     if not report.ok:
         raise ReasoningError(report)
 
