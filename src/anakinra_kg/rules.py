@@ -95,24 +95,28 @@ class Schema:
         """The subjects typed with ``cls`` (as pairs, for _edges' shape)."""
         return [(q.subject, q.object) for q in store.quads_for_pattern(None, TYPE, ox.NamedNode(cls))]
 
-    def rules(self) -> list[str]:
-        """One SPARQL CONSTRUCT per rule kind, each deriving only what is not yet in the store."""
+    def rules(self) -> list[tuple[str, bool]]:
+        """One SPARQL CONSTRUCT per rule kind, each deriving only what is not yet in the store.
+
+        Each comes with whether its body is a single triple pattern (then, after the first round, it only
+        needs to see the triples the previous round added: semi-naive evaluation).
+        """
         subclass = [(c, d) for c, ds in self.supers.items() if _named(c) for d in ds]
-        out = [
+        single = [
             _rule("?x a ?d", "?x a ?c", ("c", "d"), subclass, "?x a ?d"),
             _rule("?x a ?d", "?x ?p ?y", ("p", "d"), self.domains, "?x a ?d"),
             _rule("?x a ?d", "?y ?p ?x", ("p", "d"), self.ranges, "?x a ?d"),
-            _rule("?x a ?d", "?x ?p ?y . ?y a ?k", ("p", "k", "d"), self.some, "?x a ?d"),
             _rule("?x ?q ?y", "?x ?p ?y", ("p", "q"), [(p, q) for p, qs in self.super_props.items() for q in qs]),
             _rule("?x ?q ?y", "?y ?p ?x", ("p", "q"), sorted(self.inverses, key=str)),
         ]
+        out = [_rule("?x a ?d", "?x ?p ?y . ?y a ?k", ("p", "k", "d"), self.some, "?x a ?d")]
         out += [_rule(f"?x {p} ?y", f"?x {p}/{p}+ ?y", (), [()]) for p in self.transitive]
         for prop, chain in self.chains:
             hops = " . ".join(f"?v{i} {step} ?v{i + 1}" for i, step in enumerate(chain))
             out.append(
                 _rule(f"?x {prop} ?y", hops.replace("?v0 ", "?x ", 1).replace(f"?v{len(chain)}", "?y"), (), [()])
             )
-        return [rule for rule in out if rule]
+        return [(rule, True) for rule in single if rule] + [(rule, False) for rule in out if rule]
 
 
 def _named(term: ox.Term) -> bool:
@@ -137,22 +141,31 @@ def _rule(head: str, body: str, names: tuple[str, ...], rows: list[tuple], new: 
 
 
 def infer(store: ox.Store) -> int:
-    """The build's derive step: materialise the entailments into graph/inferred; return how many were added."""
+    """The build's derive step: materialise the entailments into graph/inferred; return how many were added.
+
+    The first round runs every rule on the whole store; later rounds run the single-pattern rules only on
+    the triples the round before added (held in a small in-memory store), checking novelty against the
+    store, and the multi-pattern rules (restrictions, transitivity, chains) on the whole store again.
+    """
     rules = Schema(store).rules()
-    total = 0
+    total, delta = 0, None
     for _ in range(MAX_ROUNDS):
-        added = 0
-        for rule in rules:
-            triples = list(store.query(rule, use_default_graph_as_union=True))
-            quads = [ox.Quad(t.subject, t.predicate, t.object, INFERRED) for t in triples if _keep(t)]
-            store.bulk_extend(quads)
-            added += len(quads)
-        total += added
-        if not added:
+        found: set[ox.Triple] = set()
+        for rule, single in rules:
+            if delta is None or not single:
+                found.update(store.query(rule, use_default_graph_as_union=True))
+            else:
+                found.update(t for t in delta.query(rule) if next(store.quads_for_pattern(*t), None) is None)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, INFERRED) for t in found if _keep(t)]
+        if not quads:
             return total
+        store.bulk_extend(quads)
+        total += len(quads)
+        delta = ox.Store()
+        delta.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
     raise RuntimeError(f"inference did not reach a fixpoint in {MAX_ROUNDS} rounds")
 
 
 def _keep(triple: ox.Triple) -> bool:
-    """Drop blank-node and literal-subject results (not part of the inferred graph)."""
+    """Drop results with a blank-node object (not part of the inferred graph)."""
     return not isinstance(triple.object, ox.BlankNode)
