@@ -23,7 +23,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 
-from . import identifiers, shacl_sparql, sources
+from . import identifiers, shacl_results, shacl_sparql, sources
 from .build import Check
 from .prefixes import converter, graph_iri, shorten_iris
 
@@ -159,7 +159,7 @@ def validate_store(
     graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != graph_iri("inferred")]
     shapes = load_shapes(ontology_dir, _mapped_iris(store, graphs))
     if engine == "sparql":
-        graph = shacl_sparql.report(shacl_sparql.validate(store, shapes, graphs), shapes)
+        graph = shacl_results.report(shacl_sparql.validate(store, shapes, graphs), shapes)
     elif engine == "pyshacl":
         ontology = _rdflib(store, [g for g in graphs if g.value == graph_iri("ontology")])
         data = _rdflib(store, [g for g in graphs if g.value not in NOT_DATA])
