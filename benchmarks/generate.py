@@ -3,6 +3,7 @@
 Writes a project folder that ``anakinra-kg build`` (and every peer engine) can load as it is::
 
     OUT/ontology/anakinra-kg.ttl     a copy of the project ontology
+    OUT/ontology/shapes.ttl          a copy of the project's SHACL shapes
     OUT/data/shared.ttl              the synthetic article, its sections, diseases, agencies, places, ...
     OUT/data/drugs-0001.ttl ...      the drugs and their facts, about 1M triples per file
     OUT/manifest.json                seed, target, triples written, files (a cache key for reuse)
@@ -33,7 +34,7 @@ import pyoxigraph as ox
 from anakinra_kg.prefixes import ID, VOCAB, prefix_map
 
 ROOT = Path(__file__).resolve().parent.parent
-VERSION = 2  # bump when the output for a given (seed, target) changes
+VERSION = 3  # bump when the output for a given (seed, target) changes
 AK = VOCAB
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -351,7 +352,8 @@ def generate(out: Path, target: int, seed: int = 42, *, force: bool = False) -> 
     shutil.rmtree(out, ignore_errors=True)
     (out / "ontology").mkdir(parents=True)
     (out / "data").mkdir()
-    shutil.copy(ROOT / "ontology" / "anakinra-kg.ttl", out / "ontology" / "anakinra-kg.ttl")
+    for name in ("anakinra-kg.ttl", "shapes.ttl"):  # the shapes too, so that `anakinra-kg validate` runs on it
+        shutil.copy(ROOT / "ontology" / name, out / "ontology" / name)
     started = time.perf_counter()
     writer = Writer(Pools.for_target(target), seed)
     counter = [0]

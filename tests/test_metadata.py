@@ -96,8 +96,10 @@ def test_endpoint_and_download_base_are_settings(monkeypatch: pytest.MonkeyPatch
     """ANAKINRA_KG_SPARQL_ENDPOINT / _DOWNLOAD_BASE change the IRIs in the description."""
     monkeypatch.setenv("ANAKINRA_KG_SPARQL_ENDPOINT", "https://kg.example.org/sparql")
     monkeypatch.setenv("ANAKINRA_KG_DOWNLOAD_BASE", "https://kg.example.org/files")
-    quads = sources.load_all(sources.discover(ROOT / "ontology", ROOT / "data"))
-    described = {(q.predicate.value, q.object.value) for q in metadata.step(Settings())(quads)}
+    db = ox.Store()
+    sources.load_into(db, sources.discover(ROOT / "ontology", ROOT / "data"))
+    metadata.step(Settings())(db)
+    described = {(q.predicate.value, q.object.value) for q in db.quads_for_pattern(None, None, None, metadata.GRAPH)}
     assert ("http://rdfs.org/ns/void#sparqlEndpoint", "https://kg.example.org/sparql") in described
     assert ("http://rdfs.org/ns/void#dataDump", "https://kg.example.org/files/anakinra.ttl") in described
 

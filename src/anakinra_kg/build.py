@@ -1,9 +1,9 @@
-"""The build: ontology + data -> parsed quads -> new on-disk store, swapped in when complete."""
+"""The build: ontology + data -> bulk-loaded into a new on-disk store -> derived graphs, checks, then swapped in."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,10 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 BUILD = ox.NamedNode(graph_iri("provenance") + "#build")
 
-Progress = Callable[[int], None]
-Check = Callable[[list[ox.Quad]], None]  # raises to stop the build (e.g. SHACL violations)
-Derive = Callable[[list[ox.Quad]], list[ox.Quad]]  # returns extra quads (inferred, mappings, metadata)
+Progress = Callable[[int], None]  # bytes of source files loaded so far
+Check = Callable[[ox.Store], None]  # raises to stop the build (e.g. SHACL violations)
+Derive = Callable[[ox.Store], None]  # adds quads to the store (inferred, mappings, metadata)
+COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
 @dataclass(frozen=True)
@@ -44,37 +45,26 @@ def build(
     checks: Iterable[Check] = (),
     derive: Iterable[Derive] = (),
 ) -> BuildReport:
-    """Parse every source, add derived quads, run the checks, and write a new store that replaces the old one.
+    """Load every source into a new store, add derived quads, run the checks, and swap it in for the old one.
 
     The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given ``derive``
-    steps run after it in order, each seeing the quads so far, the description of the build included
+    steps run after it in order, each seeing the store so far, the description of the build included
     (so metadata, last, counts everything); ``checks`` then see everything. Any error (bad syntax, a
-    failed check, an interruption) leaves the previous store in place.
+    failed check, an interruption) removes the new store and leaves the previous one in place.
     """
     found = sources.discover(ontology_dir, data_dir)
-    quads = sources.load_all(found)
     mapping_file = data_dir / mappings.FILE_NAME
-    quads += provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
-    for step in (mappings.derive(data_dir), *derive):
-        quads += step(quads)
-    for check in checks:
-        check(quads)
-    counts: dict[str, int] = {}
-    for quad in quads:
-        counts[quad.graph_name.value] = counts.get(quad.graph_name.value, 0) + 1
     with store.new_build(link) as new:
-        new.bulk_extend(_reporting(quads, progress))
+        sources.load_into(new, found, progress)
+        new.bulk_extend(
+            provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
+        )
+        for step in (mappings.derive(data_dir), *derive):
+            step(new)
+        for check in checks:
+            check(new)
+        counts = {row["g"].value: int(row["n"].value) for row in new.query(COUNTS)}
     return BuildReport(store.current_build(link), counts)
-
-
-def _reporting(quads: list[ox.Quad], progress: Progress | None, every: int = 10_000) -> Iterator[ox.Quad]:
-    """Yield the quads, calling ``progress`` with the count done every ``every`` quads."""
-    for done, quad in enumerate(quads, 1):
-        yield quad
-        if progress and done % every == 0:
-            progress(done)
-    if progress:
-        progress(len(quads))
 
 
 def provenance_of_build(used: list[Path]) -> list[ox.Quad]:

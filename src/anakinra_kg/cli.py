@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__, formats, store
 from . import query as query_mod
-from .settings import Settings
+from .settings import SHACL_ENGINES, Settings
 
 err = Console(stderr=True, soft_wrap=True)  # never break a file:line or a report line
 
@@ -56,10 +56,12 @@ def build(ctx: click.Context, no_validate: bool) -> None:
             highlight=False,
         )
     with Progress(
-        TextColumn("loading quads"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        TextColumn("loading sources"), BarColumn(), DownloadColumn(), TimeElapsedColumn(), console=err
     ) as bar:
         task = bar.add_task("load", total=None)
         try:
+            found = sources.discover(settings.ontology_dir, settings.data_dir)
+            bar.update(task, total=sum(source.path.stat().st_size for source in found))
             report = pipeline.run(
                 settings, checked=not no_validate, progress=lambda done: bar.update(task, completed=done)
             )
@@ -77,15 +79,22 @@ def build(ctx: click.Context, no_validate: bool) -> None:
 
 @main.command(name="validate")
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(SHACL_ENGINES),
+    default="sparql",
+    show_default=True,
+    help="sparql: the shapes compiled to SPARQL on the store (fast); pyshacl: the reference implementation",
+)
 @click.pass_context
-def validate_cmd(ctx: click.Context, fmt: str) -> None:
+def validate_cmd(ctx: click.Context, fmt: str, engine: str) -> None:
     """Check ontology/ and data/ against the SHACL shapes; exit status 1 on violations."""
     from . import sources, validate
 
     settings = _settings(ctx)
     try:
         report = validate.validate_sources(
-            sources.discover(settings.ontology_dir, settings.data_dir), settings.ontology_dir
+            sources.discover(settings.ontology_dir, settings.data_dir), settings.ontology_dir, engine
         )
     except sources.SourceError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 import bioregistry
@@ -30,6 +31,11 @@ def external_iris(data: rdflib.Graph) -> set[str]:
 
 
 def pattern_shapes(data: rdflib.Graph) -> rdflib.Graph:
+    """Generate the identifier shapes for the IRIs an rdflib graph maps its entities to."""
+    return shapes_for(external_iris(data))
+
+
+def shapes_for(iris: Iterable[str]) -> rdflib.Graph:
     """Generate one node shape per bioregistry prefix met among the mapped IRIs, checking its local-ID pattern.
 
     An IRI that starts with the prefix's URI prefix must continue with a local identifier matching the
@@ -37,7 +43,7 @@ def pattern_shapes(data: rdflib.Graph) -> rdflib.Graph:
     """
     shapes = rdflib.Graph()
     seen: set[str] = set()
-    for iri in sorted(external_iris(data)):
+    for iri in sorted(iris):
         parsed = _converter().parse_uri(iri)
         if parsed is None or parsed.prefix in seen:
             continue

@@ -10,7 +10,7 @@ of subject, predicate and object (sssom-pydantic's ``hash_triple``), so it is st
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def mapping_iri(row: Row) -> str:
     return f"{ID}mapping/{hash_triple(semantic, converter())}"
 
 
-def triples(path: Path, known: set[str] | None = None) -> Iterator[tuple]:
+def triples(path: Path, known: Container[str] | None = None) -> Iterator[tuple]:
     """Yield the triples of the mapping set: direct SKOS links, one axiom node per row, the set itself.
 
     With ``known`` (the IRIs of the graph's entities), a row whose subject is not one of them is an error.
@@ -111,7 +111,7 @@ def triples(path: Path, known: set[str] | None = None) -> Iterator[tuple]:
         yield from _row_triples(row, mapping_set, known)
 
 
-def _row_triples(row: Row, mapping_set: ox.NamedNode, known: set[str] | None) -> Iterator[tuple]:
+def _row_triples(row: Row, mapping_set: ox.NamedNode, known: Container[str] | None) -> Iterator[tuple]:
     """Yield the direct triple and the reified mapping node of one row."""
     record = row.record
     subject, predicate, obj = (
@@ -148,15 +148,26 @@ def _as_list(value: object) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def derive(data_dir: Path) -> Callable[[list[ox.Quad]], list[ox.Quad]]:
+class _Subjects:
+    """The IRIs that are the subject of some quad of a store (looked up one at a time, never listed)."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def __contains__(self, iri: object) -> bool:
+        """Tell whether the IRI is a subject in the store."""
+        return (
+            isinstance(iri, str) and next(self.store.quads_for_pattern(ox.NamedNode(iri), None, None), None) is not None
+        )
+
+
+def derive(data_dir: Path) -> Callable[[ox.Store], None]:
     """Return the build's derive step that adds the mapping set's quads (a no-op without the file)."""
     path = data_dir / FILE_NAME
 
-    def step(quads: list[ox.Quad]) -> list[ox.Quad]:
-        if not path.exists():
-            return []
-        known = {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
-        graph = ox.NamedNode(GRAPH)
-        return [ox.Quad(s, p, o, graph) for s, p, o in triples(path, known)]
+    def step(store: ox.Store) -> None:
+        if path.exists():
+            graph = ox.NamedNode(GRAPH)
+            store.bulk_extend([ox.Quad(s, p, o, graph) for s, p, o in triples(path, _Subjects(store))])
 
     return step

@@ -1,8 +1,8 @@
-"""The standard build: ontology + data + mappings -> inferred -> metadata, gated by SHACL and HermiT."""
+"""The standard build: ontology + data + mappings -> inferred (SPARQL rules) -> metadata, gated by SHACL and HermiT."""
 
 from __future__ import annotations
 
-from . import build, metadata, reason, sources, validate
+from . import build, metadata, reason, rules, sources, validate
 from .settings import Settings
 
 
@@ -21,5 +21,5 @@ def run(settings: Settings, *, checked: bool = True, progress: build.Progress | 
         settings.store_path,
         progress=progress,
         checks=checks,
-        derive=[reason.infer, metadata.step(settings)],
+        derive=[rules.infer, metadata.step(settings)],
     )

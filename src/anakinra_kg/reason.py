@@ -23,11 +23,12 @@ import rdflib
 from owlrl.Namespaces import ERRNS
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from . import sources
+from . import consistency, sources
 from .prefixes import ID, graph_iri
 from .prefixes import shorten_iris as shorten
 
 INFERRED = graph_iri("inferred")
+HERMIT_LIMIT = 200_000  # quads up to which HermiT reasons over ontology + data (beyond: check_at_scale)
 # Literal datatypes HermiT rejects (not in the OWL 2 datatype map); their lexical form is kept as a string.
 NOT_OWL2 = {XSD.gYear, XSD.gYearMonth, XSD.gMonth, XSD.gDay, XSD.gMonthDay, XSD.date, XSD.time, XSD.duration}
 # Types that tell nothing (every individual has them).
@@ -75,6 +76,20 @@ def check(quads: list[ox.Quad]) -> ReasoningReport:
         told = [f"{shorten(str(p))} {shorten(str(o))}" for p, o in graph.predicate_objects(rdflib.URIRef(iri))]
         explanations.append(f"{shorten(iri)} is unsatisfiable; its told axioms: " + ", ".join(sorted(told)))
     return ReasoningReport(consistent, [shorten(c) for c in unsatisfiable], explanations, seconds)
+
+
+def check_at_scale(store: ox.Store) -> ReasoningReport:
+    """HermiT on the TBox (unsatisfiable classes), the OWL 2 RL violation rules in SPARQL on the data."""
+    started = time.perf_counter()
+    graph = _asserted(consistency.tbox(store))
+    consistent, unsatisfiable = _hermit(graph)
+    data_errors = consistency.errors(store)
+    explanations = list(data_errors)
+    for iri in unsatisfiable:
+        told = [f"{shorten(str(p))} {shorten(str(o))}" for p, o in graph.predicate_objects(rdflib.URIRef(iri))]
+        explanations.append(f"{shorten(iri)} is unsatisfiable; its told axioms: " + ", ".join(sorted(told)))
+    consistent = consistent and not data_errors
+    return ReasoningReport(consistent, [shorten(c) for c in unsatisfiable], explanations, time.perf_counter() - started)
 
 
 def _hermit(graph: rdflib.Graph) -> tuple[bool, list[str]]:
@@ -140,9 +155,13 @@ def _ox_object(term: rdflib.term.Node) -> ox.NamedNode | ox.Literal:
     return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype or XSD.string))
 
 
-def gate(quads: list[ox.Quad]) -> None:
-    """A build check: raise ReasoningError unless HermiT finds the graph consistent and all classes satisfiable."""
-    report = check(quads)
+def gate(store: ox.Store) -> None:
+    """A build check: raise ReasoningError unless the graph is consistent and every class satisfiable.
+
+    Up to HERMIT_LIMIT quads HermiT decides on ontology + data; beyond, HermiT checks the TBox and the OWL 2
+    RL violation rules (consistency.py, as SPARQL on the store, after inference) check the data.
+    """
+    report = check(list(store)) if len(store) <= HERMIT_LIMIT else check_at_scale(store)
     if not report.ok:
         raise ReasoningError(report)
 

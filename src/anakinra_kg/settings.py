@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SHACL_ENGINES = ("sparql", "pyshacl")  # SHACL compiled to SPARQL on the store (default); pyshacl, the reference
+
 
 class Settings(BaseSettings):
     """Where the sources and the store are, and how the endpoint behaves."""

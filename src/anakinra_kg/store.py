@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import shutil
 import time
@@ -49,6 +50,7 @@ def new_build(link: Path) -> Iterator[ox.Store]:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")
     folder = root / f"build-{stamp}-{os.getpid()}"
     folder.mkdir()
+    store = None
     try:
         store = ox.Store(str(folder))
         yield store
@@ -57,6 +59,8 @@ def new_build(link: Path) -> Iterator[ox.Store]:
         (folder / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S%z") + "\n")
         _swap_link(link, folder)
     except BaseException:
+        del store  # close the store (the caller dropped its references) before deleting its folder
+        gc.collect()
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _prune(root, keep=folder)

@@ -1,4 +1,8 @@
-"""SHACL validation of ontology + data with pyshacl: a readable report naming file and line, and the build gate."""
+"""SHACL validation of ontology + data: a readable report naming file and line, and the build gate.
+
+Two engines give the same report: the shapes compiled to SPARQL on the store (shacl_sparql, the default,
+fast at millions of triples) and pyshacl (the reference, kept for tests and `--engine pyshacl`).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 
-from . import identifiers, sources
+from . import identifiers, shacl_results, shacl_sparql, sources
 from .build import Check
 from .prefixes import converter, graph_iri, shorten_iris
+from .settings import SHACL_ENGINES
 
 SHAPES_FILE = "shapes.ttl"
+ENGINES = SHACL_ENGINES
 # Graphs that are not validated as data: the ontology (given to pyshacl as ont_graph) and what the build infers.
 NOT_DATA = (graph_iri("ontology"), graph_iri("inferred"))
 
@@ -133,35 +139,58 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_shapes(ontology_dir: Path, data: rdflib.Graph) -> rdflib.Graph:
-    """Read ontology/shapes.ttl and add the identifier-pattern shapes generated for the data."""
+def load_shapes(ontology_dir: Path, iris: Iterable[str]) -> rdflib.Graph:
+    """Read ontology/shapes.ttl and add the identifier-pattern shapes generated for the mapped IRIs."""
     shapes = rdflib.Graph().parse(ontology_dir / SHAPES_FILE, format="turtle")
-    shapes += identifiers.pattern_shapes(data)
+    shapes += identifiers.shapes_for(iris)
     return shapes
 
 
-def validate_quads(quads: list[ox.Quad], ontology_dir: Path, locate: Locator | None = None) -> Report:
-    """Validate the data quads (all graphs but ontology and inferred) against the shapes, with the ontology."""
-    ontology = sources.to_rdflib([q for q in quads if q.graph_name.value == graph_iri("ontology")])
-    data = sources.to_rdflib([q for q in quads if q.graph_name.value not in NOT_DATA])
-    shapes = load_shapes(ontology_dir, data)
-    _, graph, _ = pyshacl.validate(
-        data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
-    )
+def _mapped_iris(store: ox.Store, graphs: list[ox.NamedNode]) -> set[str]:
+    """The IRIs the validated graphs map entities to (objects of the SKOS mapping predicates)."""
+    values = " ".join(p.n3() for p in identifiers.MATCH_PREDICATES)
+    query = f"SELECT DISTINCT ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER isIRI(?o) }}"
+    return {row["o"].value for row in store.query(query, default_graph=graphs)}
+
+
+def validate_store(
+    store: ox.Store, ontology_dir: Path, locate: Locator | None = None, engine: str = "sparql"
+) -> Report:
+    """Validate every graph of the store but the inferred one (the ontology included, as pyshacl's ont_graph)."""
+    graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value != graph_iri("inferred")]
+    shapes = load_shapes(ontology_dir, _mapped_iris(store, graphs))
+    if engine == "sparql":
+        graph = shacl_results.report(shacl_sparql.validate(store, shapes, graphs), shapes)
+    elif engine == "pyshacl":
+        ontology = _rdflib(store, [g for g in graphs if g.value == graph_iri("ontology")])
+        data = _rdflib(store, [g for g in graphs if g.value not in NOT_DATA])
+        _, graph, _ = pyshacl.validate(
+            data, shacl_graph=shapes, ont_graph=ontology, inference="none", advanced=True, allow_warnings=True
+        )
+    else:
+        raise ValueError(f"unknown validation engine {engine!r}: {' or '.join(ENGINES)}")
     return Report(_violations(graph, shapes, locate or (lambda node: None)), graph)
 
 
-def validate_sources(found: list[sources.Source], ontology_dir: Path) -> Report:
-    """Parse the given sources and validate them (raises sources.SourceError on bad syntax)."""
-    return validate_quads(sources.load_all(found), ontology_dir, Locator(s.path for s in found))
+def _rdflib(store: ox.Store, graphs: list[ox.NamedNode]) -> rdflib.Graph:
+    """Merge some graphs of the store into one rdflib graph (for pyshacl)."""
+    quads = [q for g in graphs for q in store.quads_for_pattern(None, None, None, g)]
+    return sources.to_rdflib(quads)
 
 
-def gate(found: list[sources.Source], ontology_dir: Path) -> Check:
-    """A build check that raises ValidationError when the quads violate the shapes."""
+def validate_sources(found: list[sources.Source], ontology_dir: Path, engine: str = "sparql") -> Report:
+    """Load the given sources into an in-memory store and validate them (sources.SourceError on bad syntax)."""
+    store = ox.Store()
+    sources.load_into(store, found)
+    return validate_store(store, ontology_dir, Locator(s.path for s in found), engine)
+
+
+def gate(found: list[sources.Source], ontology_dir: Path, engine: str = "sparql") -> Check:
+    """A build check that raises ValidationError when the store violates the shapes."""
     locate = Locator(s.path for s in found)
 
-    def check(quads: list[ox.Quad]) -> None:
-        report = validate_quads(quads, ontology_dir, locate)
+    def check(store: ox.Store) -> None:
+        report = validate_store(store, ontology_dir, locate, engine)
         if not report.conforms:
             raise ValidationError(report)
 
