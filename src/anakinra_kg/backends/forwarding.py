@@ -68,8 +68,8 @@ def _syntax_error(text: str) -> QueryError:
         ox.Store().query(text, prefixes=prefix_map())  # parsing only: an empty in-memory store, never iterated
     except SyntaxError as error:
         return QuerySyntaxError(syntax_message(str(error), text))
-    except (OSError, ValueError, TypeError):
-        pass
+    except (OSError, ValueError, TypeError):  # pyoxigraph parses it but fails otherwise: not standard SPARQL here
+        return QueryError("this endpoint forwards only standard SPARQL 1.1 queries to its store, and this one is not")
     return QueryError("this endpoint forwards only standard SPARQL 1.1 queries to its store, and this one is not")
 
 

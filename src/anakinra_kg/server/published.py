@@ -124,10 +124,11 @@ def _folder(build: Path) -> Path:
     inside = build / FOLDER
     try:
         inside.mkdir(exist_ok=True)
-        if os.access(inside, os.W_OK):
-            return inside
-    except OSError:
-        pass
+        writable = os.access(inside, os.W_OK)
+    except OSError:  # a read-only build folder: fall back to a temporary folder below
+        writable = False
+    if writable:
+        return inside
     key = hashlib.sha256(str(build).encode()).hexdigest()[:16]
     elsewhere = Path(tempfile.gettempdir()) / f"anakinra-kg-published-{os.getuid()}" / key
     elsewhere.mkdir(parents=True, exist_ok=True)

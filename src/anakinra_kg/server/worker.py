@@ -80,7 +80,7 @@ class QueryJob:
         offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
         try:
             fmt = formats.negotiate(offered, self.accept, self.format_names, _what(graph))
-            context = jsonld.context(store) if fmt.name == "jsonld" else None  # a few ms: compact JSON-LD answers
+            context = _context(store) if fmt.name == "jsonld" else None  # compact JSON-LD answers
             body = query.serialize(results, fmt, max_rows=self.max_rows, context=context)
         except formats.NotAcceptableError as error:
             return Outcome.text(406, str(error))
@@ -143,6 +143,18 @@ class Stores:
                 self.store = backends.open_location(path)
                 self.path = path
             return self.store
+
+
+_last_context: tuple[object, dict] | None = None  # (store, its JSON-LD context): computed once per build
+
+
+def _context(store: Backend) -> dict:
+    """The project's JSON-LD context for this store's ontology, computed once per opened store, not per request."""
+    global _last_context
+    cached = _last_context
+    if cached is None or cached[0] is not store:
+        cached = _last_context = (store, jsonld.context(store))
+    return cached[1]
 
 
 def answer(job: QueryJob | StatsJob, stores: Stores) -> Outcome | dict[str, int]:
