@@ -51,8 +51,26 @@ def location(settings: Settings) -> str | None:
     """Where the configured backend is: the remote query URL, or the current build folder (None if unbuilt)."""
     if settings.backend == "remote":
         return settings.remote_query_url
-    link = settings.store_path
-    return os.path.realpath(link) if link.exists() else None
+    return _resolved(str(settings.store_path))
+
+
+_last_resolved: tuple[str, str, str] | None = None  # (link, its target, the resolved folder)
+
+
+def _resolved(link: str) -> str | None:
+    """The build folder a store link points to; one readlink per call while the link keeps its target."""
+    global _last_resolved
+    try:
+        target = os.readlink(link)
+    except OSError:  # not a link (a plain store folder) or missing
+        return os.path.realpath(link) if os.path.exists(link) else None
+    last = _last_resolved
+    if last is not None and last[0] == link and last[1] == target:
+        return last[2]
+    if not os.path.exists(link):
+        return None
+    _last_resolved = (link, target, os.path.realpath(link))
+    return _last_resolved[2]
 
 
 def open_location(where: str) -> Backend:
