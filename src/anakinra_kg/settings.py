@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         default="basic",
         description="HTTP authentication of load with ANAKINRA_KG_REMOTE_USER/_PASSWORD (Virtuoso: digest)",
     )
-    load_batch_size: int = Field(default=5000, ge=1, description="triples per request when loading a remote store")
+    load_batch_size: int = Field(default=2000, ge=1, description="triples per request when loading a remote store")
 
     @field_validator("remote_query_url", "remote_update_url", "remote_gsp_url")
     @classmethod
