@@ -73,15 +73,16 @@ def _resolved(link: str) -> str | None:
     return _last_resolved[2]
 
 
-def open_location(where: str) -> Backend:
-    """Open the backend at a location given by ``location()`` (a build folder or a query URL)."""
+def open_location(where: str, *, copy_up_to_bytes: int = 0) -> Backend:
+    """Open the backend at a location given by ``location()`` (a build folder or a query URL); a store folder
+    of at most ``copy_up_to_bytes`` is served from an in-memory copy."""
     if is_remote(where):
         from .remote import RemoteBackend
 
         return RemoteBackend(where)
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(where)
+    return EmbeddedBackend(where, copy_up_to_bytes=copy_up_to_bytes)
 
 
 def open_backend(settings: Settings) -> Backend:

@@ -138,7 +138,8 @@ class StatsJob:
 class Stores:
     """The backend of this process, shared by its query threads; reopened only for a new build."""
 
-    def __init__(self) -> None:
+    def __init__(self, copy_up_to_bytes: int = 0) -> None:
+        self.copy_up_to_bytes = copy_up_to_bytes
         self.path: str | None = None
         self.store: Backend | None = None
         self._lock = threading.Lock()
@@ -150,7 +151,7 @@ class Stores:
             return store
         with self._lock:
             if path != self.path or self.store is None:
-                self.store = backends.open_location(path)
+                self.store = backends.open_location(path, copy_up_to_bytes=self.copy_up_to_bytes)
                 self.path = path
             return self.store
 
