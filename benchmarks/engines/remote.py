@@ -3,8 +3,9 @@
 The dataset reaches Virtuoso the way README.md's "Running at scale" says: `anakinra-kg load --into` (Graph
 Store Protocol POSTs of 20,000 triples through Virtuoso's digest-protected endpoints, counts verified per
 graph), timed as this engine's load. ``BENCH_REMOTE_LOAD=bulk`` uses Virtuoso's bulk loader on the
-N-Quads dump instead (what the README advises for very large loads). The endpoint then runs with the result cache off, so every query goes
-to Virtuoso; the answers are those of Virtuoso 7.2 (tests/test_remote_virtuoso.py lists where they differ).
+N-Quads dump instead (what the README advises for very large loads). The endpoint then runs with the
+result cache off, so every query goes to Virtuoso; the answers are those of Virtuoso 7.2
+(tests/test_remote_virtuoso.py lists where they differ).
 """
 
 from __future__ import annotations
