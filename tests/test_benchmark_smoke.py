@@ -140,7 +140,7 @@ def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None
     except (VirtuosoError, OSError) as error:
         pytest.skip(f"Virtuoso open source cannot be installed here: {str(error).splitlines()[0]}")
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--no-article", "--repeat", "1"]
-    argv += ["--per-client", "1", "--clients", "2", "--engines", "pyoxigraph,ours-remote", "--strict"]
+    argv += ["--per-client", "1", "--clients", "2", "--engines", "pyoxigraph,ours,ours-remote", "--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -151,6 +151,8 @@ def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None
     synthetic_queries = sorted(p.stem for p in (ROOT / "benchmarks" / "queries").glob("*.rq"))
     assert sorted(remote["queries"]) == synthetic_queries
     assert all(row.get("agrees") and "error" not in row for row in remote["queries"].values()), remote["queries"]
+    table = (tmp_path / "out" / "results.md").read_text()
+    assert "| 2k | " in table.split("## Our endpoint on both backends (cache off)")[1].split("| remote (Virtuoso) |")[0]
 
 
 @pytest.mark.parametrize(
