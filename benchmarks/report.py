@@ -214,6 +214,32 @@ def _targets(run: dict) -> list[str]:
     return lines + [""] if len(lines) > 4 else []
 
 
+def _backends_table(run: dict) -> list[str]:
+    """Our endpoint on its two backends side by side (README's "Running at scale"), where the run has both."""
+    lines = ["## Our endpoint on both backends (cache off)", ""]
+    lines += ["| graph | triples | backend | load s | p50 ms (geometric mean) | queries/s (geometric mean) |"]
+    lines += ["|---|---:|---|---:|---:|---:|"]
+    rows = 0
+    for data in run["datasets"]:
+        embedded = _find(data, "anakinra-kg serve (cache off)")
+        remote = _find(data, "anakinra-kg serve on Virtuoso")
+        if not (embedded and remote):
+            continue
+        build = data.get("build", {}).get("seconds")
+        for label, engine, load in (("embedded (pyoxigraph)", embedded, build), ("remote (Virtuoso)", remote, None)):
+            load = engine.get("load_seconds") if load is None else load
+            rel = ratios(data, run["baseline"]).get(engine["engine"], {})
+            p50 = _geomean([row["p50"] for row in engine["queries"].values() if "p50" in row])
+            qps = _geomean([row["qps"] for row in engine["queries"].values() if row.get("qps")])
+            lat = f"{_ms(p50)} ({_ratio(rel.get('latency'))}x)" if p50 else ""
+            thr = f"{qps:,.0f} ({_ratio(rel.get('throughput'))}x)" if qps else ""
+            load_text = f"{load:.1f}" if load else ""
+            lines.append(f"| {data['dataset']} | {data['triples']:,} | {label} | {load_text} | {lat} | {thr} |")
+            rows += 1
+    note = "load: `anakinra-kg build` (embedded) and `anakinra-kg load --into` (remote); ratios to Oxigraph server"
+    return lines + ["", note, ""] if rows else []
+
+
 def write(run: dict, out: Path) -> None:
     """Write results.md and the plots into ``out``."""
     lines = ["# Benchmark results", ""]
@@ -226,7 +252,7 @@ def write(run: dict, out: Path) -> None:
     connections = run.get("connections", "keep-alive")
     lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
-    lines += _targets(run) + _load_table(run) + _validation_table(run)
+    lines += _targets(run) + _load_table(run) + _validation_table(run) + _backends_table(run)
     for data in run["datasets"]:
         lines += _query_tables(data, run["baseline"], run["clients"])
     plots = plot(run, out)

@@ -1,7 +1,7 @@
 """The benchmark: every engine side by side on the article's graph and on synthetic graphs; one command.
 
     .venv/bin/python benchmarks/run.py [--sizes 100k,1M,10M] [--repeat N] [--clients 8] [--quick]
-        [--engines pyoxigraph,oxigraph,oxigraph-memory,virtuoso,ours,ours-cached,rdflib] [--out DIR]
+        [--engines pyoxigraph,oxigraph,oxigraph-memory,virtuoso,ours,ours-cached,ours-remote,rdflib] [--out DIR]
 
 Writes DIR/results.md (tables), DIR/results.json (raw figures) and DIR/*.png (cost vs graph size).
 Absolute times on a shared machine are noise: ratios within one run are the result.
@@ -32,6 +32,7 @@ from benchmarks.engines import ours  # noqa: E402
 from benchmarks.engines.base import Dataset, Engine, HttpClient  # noqa: E402
 from benchmarks.engines.inprocess import Pyoxigraph, Rdflib  # noqa: E402
 from benchmarks.engines.oxigraph_server import OxigraphMemoryServer, OxigraphServer  # noqa: E402
+from benchmarks.engines.remote import AnakinraOverVirtuoso  # noqa: E402
 from benchmarks.engines.virtuoso import VirtuosoEngine  # noqa: E402
 from benchmarks.workload import PeakRss, Query, latency, read_queries, throughput  # noqa: E402
 
@@ -42,6 +43,7 @@ ENGINES = {
     "virtuoso": VirtuosoEngine,
     "ours": lambda: ours.AnakinraEndpoint(cache=False),
     "ours-cached": lambda: ours.AnakinraEndpoint(cache=True),
+    "ours-remote": AnakinraOverVirtuoso,
     "rdflib": Rdflib,
 }
 BASELINE = OxigraphServer.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -10,7 +11,7 @@ from pydantic import ValidationError
 
 from anakinra_kg import query
 from anakinra_kg.backends import forwarding, location, open_backend
-from anakinra_kg.backends.embedded import EmbeddedBackend
+from anakinra_kg.backends.embedded import EmbeddedBackend, folder_bytes
 from anakinra_kg.load import batches
 from anakinra_kg.settings import Settings
 
@@ -76,3 +77,17 @@ def test_embedded_backend_is_the_default(store_link: Path) -> None:
     assert all(backend.count(graph) == n for graph, n in counts.items())
     assert backend.count(None) <= sum(counts.values())
     assert location(Settings(backend="remote", remote_query_url="http://127.0.0.1:1/sparql")).startswith("http")
+
+
+def test_a_small_store_is_served_from_an_in_memory_copy(store_link: Path) -> None:
+    """Below the size limit the backend copies the store into memory; the answers stay the same."""
+    folder = os.path.realpath(store_link)
+    size = folder_bytes(folder)
+    on_disk = EmbeddedBackend(folder)
+    copied = EmbeddedBackend(folder, copy_up_to_bytes=size)
+    too_big = EmbeddedBackend(folder, copy_up_to_bytes=size - 1)
+    assert (on_disk.in_memory, copied.in_memory, too_big.in_memory) == (False, True, False)
+    assert isinstance(copied.store, ox.Store) and copied.store is not on_disk.store
+    assert copied.graph_counts() == on_disk.graph_counts() and copied.count(None) == on_disk.count(None)
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    assert [tuple(row) for row in copied.query(text)] == [tuple(row) for row in on_disk.query(text)]

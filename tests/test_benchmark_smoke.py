@@ -13,6 +13,7 @@ import pytest
 from benchmarks import compare, generate
 from benchmarks.engines.base import JSON_RESULTS, Answer
 from benchmarks.engines.oxigraph_server import oxigraph_command
+from benchmarks.engines.virtuoso import VirtuosoError, install
 from benchmarks.workload import with_prefixes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +131,28 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
         assert f"| {name} |" in table
     if oxigraph_command():
         assert "Oxigraph server (RocksDB) | 1.00 | 1.00" in table  # the baseline of the ratios ran
+
+
+def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None:
+    """`ours-remote`: Virtuoso loaded by `anakinra-kg load --into`, served by `anakinra-kg serve --backend URL`."""
+    try:
+        install()
+    except (VirtuosoError, OSError) as error:
+        pytest.skip(f"Virtuoso open source cannot be installed here: {str(error).splitlines()[0]}")
+    argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--no-article", "--repeat", "1"]
+    argv += ["--per-client", "1", "--clients", "2", "--engines", "pyoxigraph,ours,ours-remote", "--strict"]
+    argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (data,) = json.loads((tmp_path / "out" / "results.json").read_text())["datasets"]
+    remote = next(e for e in data["engines"] if "remote backend" in e["engine"])
+    assert "skipped" not in remote and "error" not in remote, remote
+    assert remote["load_seconds"] > 0
+    synthetic_queries = sorted(p.stem for p in (ROOT / "benchmarks" / "queries").glob("*.rq"))
+    assert sorted(remote["queries"]) == synthetic_queries
+    assert all(row.get("agrees") and "error" not in row for row in remote["queries"].values()), remote["queries"]
+    table = (tmp_path / "out" / "results.md").read_text()
+    assert "| 2k | " in table.split("## Our endpoint on both backends (cache off)")[1].split("| remote (Virtuoso) |")[0]
 
 
 @pytest.mark.parametrize(

@@ -262,3 +262,14 @@ def test_new_build_is_served_without_restart(tmp_path: Path) -> None:
             assert total(url, graph_iri("data")) == before + 1
         assert get(url, "ASK { drug:anakinra ak:endpointTest 1 }").json()["boolean"] is True
         assert requests.get(url, timeout=30).text != old_description  # new triple counts
+
+
+def test_results_are_freed_on_the_thread_that_made_them(store_link: Path, tmp_path: Path) -> None:
+    """Queries parsed by rdflib (FROM) leave reference cycles; pyoxigraph results must not be caught in them."""
+    log = tmp_path / "server.log"
+    with running_server(store_link, log, "--workers", "1", env={"ANAKINRA_KG_RESULT_CACHE": "0"}) as url:
+        data = graph_iri("data")
+        for i in range(60):  # distinct texts: each one is parsed, so the collector runs on every query thread
+            text = f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {i + 1}"
+            assert get(url, f"SELECT * FROM <{data}> WHERE {{ {{ {text} }} }}").status_code == 200
+    assert "unsendable" not in log.read_text()

@@ -214,7 +214,7 @@ def _first_error(error: ValueError) -> str:
 @click.option("--into", "into", required=True, help="remote (the remote_* settings) or a SPARQL Update endpoint URL")
 @click.option("--query-url", help="query endpoint to verify counts with (default: the update endpoint)")
 @click.option("--gsp-url", help="Graph Store Protocol endpoint to upload with (default: SPARQL Update)")
-@click.option("--batch-size", type=click.IntRange(min=1), help="triples per request (default 5000)")
+@click.option("--batch-size", type=click.IntRange(min=1), help="triples per request (default 2000)")
 @click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path), help="resume state file")
 @click.option("--restart", is_flag=True, help="ignore the state of an earlier run and load every graph again")
 @click.pass_context

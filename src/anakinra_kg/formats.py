@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
@@ -104,6 +105,15 @@ def negotiate(
     header gets the first offered format; media type parameters other than q are ignored, so
     ``text/turtle; charset=utf-8`` asks for Turtle.
     """
+    chosen = _negotiated(offered, accept, names)
+    if chosen is None:
+        raise NotAcceptableError(offered, what)
+    return chosen
+
+
+@lru_cache(maxsize=512)
+def _negotiated(offered: tuple[Format, ...], accept: str | None, names: tuple[str, ...]) -> Format | None:
+    """The negotiation of ``negotiate`` (None: nothing fits), remembered: clients send the same few headers."""
     for name in names:
         try:
             return by_name(name, offered)
@@ -116,6 +126,4 @@ def negotiate(
     candidates = {fmt.media_type: fmt for fmt in offered}  # canonical types first: they win ties
     candidates |= {alias: fmt for fmt in offered for alias in fmt.aliases if "/" in alias}
     best = accepted.best_match(list(candidates))
-    if best is None:
-        raise NotAcceptableError(offered, what)
-    return candidates[best]
+    return None if best is None else candidates[best]

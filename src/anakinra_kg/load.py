@@ -146,7 +146,7 @@ class State:
 
 
 def load(
-    build: Path, target: Target, state_path: Path, *, batch_size: int = 5000, progress: Progress | None = None
+    build: Path, target: Target, state_path: Path, *, batch_size: int = 2000, progress: Progress | None = None
 ) -> Report:
     """Upload every named graph of the build to the target, resuming from the state file, then verify counts."""
     local = EmbeddedBackend(build)

@@ -87,9 +87,15 @@ def converter() -> curies.Converter:
     return curies.Converter.from_prefix_map({**PROJECT, **STANDARD, **external()})
 
 
-def prefix_map() -> dict[str, str]:
-    """Return the prefix map as a plain dict (prefix -> IRI namespace)."""
+@cache
+def _prefix_map() -> dict[str, str]:
+    """The prefix map, computed once (curies builds it anew on every access)."""
     return dict(converter().prefix_map)
+
+
+def prefix_map() -> dict[str, str]:
+    """Return the prefix map as a plain dict (prefix -> IRI namespace), a copy the caller may change."""
+    return dict(_prefix_map())
 
 
 def graph_iri(name: str) -> str:

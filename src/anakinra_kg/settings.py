@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port of the endpoint")
     workers: int = Field(default=2, ge=1, description="server processes (gunicorn workers)")
     threads: int = Field(default=4, ge=1, description="request threads per server process, each with a query thread")
+    memory_copy_bytes: int = Field(
+        default=32 * 2**20,
+        ge=0,
+        description="serve a store whose folder is at most this size from an in-memory copy (faster; 0: never)",
+    )
     query_timeout: float = Field(default=30.0, gt=0, description="seconds a query may run before it is stopped")
     result_cache: bool = Field(default=True, description="keep successful answers in memory, per build (LRU)")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="memory bound of the result cache, bytes")
@@ -60,7 +65,7 @@ class Settings(BaseSettings):
         default="basic",
         description="HTTP authentication of load with ANAKINRA_KG_REMOTE_USER/_PASSWORD (Virtuoso: digest)",
     )
-    load_batch_size: int = Field(default=5000, ge=1, description="triples per request when loading a remote store")
+    load_batch_size: int = Field(default=2000, ge=1, description="triples per request when loading a remote store")
 
     @field_validator("remote_query_url", "remote_update_url", "remote_gsp_url")
     @classmethod

@@ -51,19 +51,38 @@ def location(settings: Settings) -> str | None:
     """Where the configured backend is: the remote query URL, or the current build folder (None if unbuilt)."""
     if settings.backend == "remote":
         return settings.remote_query_url
-    link = settings.store_path
-    return os.path.realpath(link) if link.exists() else None
+    return _resolved(str(settings.store_path))
 
 
-def open_location(where: str) -> Backend:
-    """Open the backend at a location given by ``location()`` (a build folder or a query URL)."""
+_last_resolved: tuple[str, str, str] | None = None  # (link, its target, the resolved folder)
+
+
+def _resolved(link: str) -> str | None:
+    """The build folder a store link points to; one readlink per call while the link keeps its target."""
+    global _last_resolved
+    try:
+        target = os.readlink(link)
+    except OSError:  # not a link (a plain store folder) or missing
+        return os.path.realpath(link) if os.path.exists(link) else None
+    last = _last_resolved
+    if last is not None and last[0] == link and last[1] == target:
+        return last[2]
+    if not os.path.exists(link):
+        return None
+    _last_resolved = (link, target, os.path.realpath(link))
+    return _last_resolved[2]
+
+
+def open_location(where: str, *, copy_up_to_bytes: int = 0) -> Backend:
+    """Open the backend at a location given by ``location()`` (a build folder or a query URL); a store folder
+    of at most ``copy_up_to_bytes`` is served from an in-memory copy."""
     if is_remote(where):
         from .remote import RemoteBackend
 
         return RemoteBackend(where)
     from .embedded import EmbeddedBackend
 
-    return EmbeddedBackend(where)
+    return EmbeddedBackend(where, copy_up_to_bytes=copy_up_to_bytes)
 
 
 def open_backend(settings: Settings) -> Backend:

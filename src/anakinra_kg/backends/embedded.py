@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,12 +15,26 @@ UNION_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 GRAPH_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <GRAPH_IRI> { ?s ?p ?o } }"
 
 
-class EmbeddedBackend:
-    """One build of the on-disk store, opened read-only (many processes may open it at once)."""
+def folder_bytes(folder: str) -> int:
+    """The size of a store folder's files (what RocksDB keeps on disk)."""
+    return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
 
-    def __init__(self, folder: str | Path) -> None:
+
+class EmbeddedBackend:
+    """One build of the on-disk store, opened read-only (many processes may open it at once).
+
+    A store whose folder takes at most ``copy_up_to_bytes`` is copied into an in-memory store when opened:
+    small graphs (the article's) then answer from memory, about three times faster than from RocksDB.
+    """
+
+    def __init__(self, folder: str | Path, *, copy_up_to_bytes: int = 0) -> None:
         self.folder = str(folder)
         self.store = ox.Store.read_only(self.folder)
+        self.in_memory = 0 < folder_bytes(self.folder) <= copy_up_to_bytes
+        if self.in_memory:
+            memory = ox.Store()
+            memory.bulk_extend(self.store)
+            self.store = memory
 
     def query(
         self,

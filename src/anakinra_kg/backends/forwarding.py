@@ -9,6 +9,7 @@ are then declared for the remote, on the query's first line so error positions k
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,8 +36,13 @@ class Forwarded:
     text: str
 
 
+@functools.lru_cache(maxsize=1024)
 def prepare(text: str) -> Forwarded:
-    """Check that a query is plain SPARQL 1.1 safe to forward, and declare the project prefixes it uses."""
+    """Check that a query is plain SPARQL 1.1 safe to forward, and declare the project prefixes it uses.
+
+    rdflib's parse takes milliseconds, so the answers for the last 1024 texts are remembered (refusals
+    raise, and are not).
+    """
     try:
         tree = parser.parseQuery(text)
     except (ParseBaseException, ValueError, TypeError, RecursionError, KeyError, AttributeError):

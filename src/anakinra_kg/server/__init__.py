@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
     )
     app.extensions["anakinra_kg.pool"] = Pool(settings.threads, settings.query_timeout)
-    app.extensions["anakinra_kg.stores"] = Stores()
+    app.extensions["anakinra_kg.stores"] = Stores(settings.memory_copy_bytes)
     # The result cache is keyed on the embedded build; a remote store changes under us, so it is not cached here.
     cached = settings.result_cache and settings.backend == "embedded"
     app.extensions["anakinra_kg.cache"] = ResultCache(settings.result_cache_bytes) if cached else None

@@ -76,6 +76,16 @@ class QueryJob:
             return Outcome.text(400, str(error))
         except query.QueryError as error:
             return Outcome.text(400, f"the query cannot be run: {error}")
+        try:
+            return self._serialized(store, results)
+        finally:
+            # rdflib's parser (run above for some queries) leaves reference cycles through this frame; were
+            # the results still held here, the garbage collector could free them on another thread, which
+            # pyoxigraph refuses (the object would leak, with an error on stderr).
+            del results
+
+    def _serialized(self, store: Backend, results: query.Results) -> Outcome:
+        """Serialize the results as negotiated; limits and format mismatches become 4xx outcomes."""
         graph = isinstance(results, ox.QueryTriples)
         offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
         try:
@@ -128,7 +138,8 @@ class StatsJob:
 class Stores:
     """The backend of this process, shared by its query threads; reopened only for a new build."""
 
-    def __init__(self) -> None:
+    def __init__(self, copy_up_to_bytes: int = 0) -> None:
+        self.copy_up_to_bytes = copy_up_to_bytes
         self.path: str | None = None
         self.store: Backend | None = None
         self._lock = threading.Lock()
@@ -140,7 +151,7 @@ class Stores:
             return store
         with self._lock:
             if path != self.path or self.store is None:
-                self.store = backends.open_location(path)
+                self.store = backends.open_location(path, copy_up_to_bytes=self.copy_up_to_bytes)
                 self.path = path
             return self.store
 
