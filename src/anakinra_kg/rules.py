@@ -137,20 +137,22 @@ class Rule:
         The default graph is the union of ``graphs``; with ``delta`` the body is matched in that graph only.
         """
         using = " ".join(f"USING {g}" for g in graphs)
-        body = self.body
+        into_both = f"INSERT {{ GRAPH {INFERRED} {{ {self.head} }} GRAPH {into} {{ {self.head} }} }} {using}"
         if delta is not None:
-            using += f" USING NAMED {delta}"
-            body = f"GRAPH {delta} {{ {body} }}"
-        return (
-            f"INSERT {{ GRAPH {INFERRED} {{ {self.head} }} GRAPH {into} {{ {self.head} }} }} {using} "
-            f"WHERE {{ {self.values} {body} . {self._filters()} }}"
-        )
+            body = f"GRAPH {delta} {{ {self.body} }}"
+            return f"{into_both} USING NAMED {delta} WHERE {{ {self.values} {body} . {self._filters()} }}"
+        if self.head.startswith("?x a "):
+            # Many (property, class) rows give the same type: deduplicate before the anti-join and the insert.
+            distinct = f"SELECT DISTINCT ?x ?d WHERE {{ {self.values} {self.body} . {self._filters(new=False)} }}"
+            return f"{into_both} WHERE {{ {{ {distinct} }} MINUS {{ {self.new} }} }}"
+        return f"{into_both} WHERE {{ {self.values} {self.body} . {self._filters()} }}"
 
-    def _filters(self) -> str:
-        """About the project's individuals, no blank-node object, not stated yet."""
+    def _filters(self, *, new: bool = True) -> str:
+        """About the project's individuals, no blank-node object, (with ``new``) not stated yet."""
         obj = self.head.split()[-1]
         blank = f"FILTER (!isBlank({obj})) " if obj.startswith("?") else ""
-        return f'FILTER (isIRI(?x) && STRSTARTS(STR(?x), "{ID}")) {blank}FILTER NOT EXISTS {{ {self.new} }}'
+        novel = f"FILTER NOT EXISTS {{ {self.new} }}" if new else ""
+        return f'FILTER (isIRI(?x) && STRSTARTS(STR(?x), "{ID}")) {blank}{novel}'
 
 
 def _named(term: ox.Term) -> bool:
