@@ -1,4 +1,4 @@
-"""The build: ontology + data -> bulk-loaded into a new on-disk store -> derived graphs, checks, then swapped in."""
+"""The build: sources -> in-memory store -> derived graphs, checks -> bulk-written to a new disk store, swapped in."""
 
 from __future__ import annotations
 
@@ -45,25 +45,26 @@ def build(
     checks: Iterable[Check] = (),
     derive: Iterable[Derive] = (),
 ) -> BuildReport:
-    """Load every source into a new store, add derived quads, run the checks, and swap it in for the old one.
+    """Load every source into a store, add derived quads, run the checks, and write it as a new store swapped in.
 
     The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given ``derive``
     steps run after it in order, each seeing the store so far, the description of the build included
     (so metadata, last, counts everything); ``checks`` then see everything. Any error (bad syntax, a
-    failed check, an interruption) removes the new store and leaves the previous one in place.
+    failed check, an interruption) removes the new store and leaves the previous one in place. All of it runs
+    on an in-memory store, written to disk once by the bulk loader: no index is updated quad by quad.
     """
     found = sources.discover(ontology_dir, data_dir)
     mapping_file = data_dir / mappings.FILE_NAME
+    work = ox.Store()  # in memory: parsing, rules and counts run here, the disk store is written once at the end
+    sources.load_into(work, found, progress)
+    work.extend(provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else [])))
+    for step in (mappings.derive(data_dir), *derive):
+        step(work)
+    for check in checks:
+        check(work)
+    counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
     with store.new_build(link) as new:
-        sources.load_into(new, found, progress)
-        new.bulk_extend(
-            provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else []))
-        )
-        for step in (mappings.derive(data_dir), *derive):
-            step(new)
-        for check in checks:
-            check(new)
-        counts = {row["g"].value: int(row["n"].value) for row in new.query(COUNTS)}
+        store.copy(work, new, store.builds_dir(link))
     return BuildReport(store.current_build(link), counts)
 
 

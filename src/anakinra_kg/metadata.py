@@ -126,6 +126,18 @@ def describe_store(store: ox.Store, *, endpoint: str, download_base: str, versio
         row["p"]: int(row["n"].value)
         for row in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {every} GROUP BY ?p", default_graph=graphs)
     }
+    nodes = next(
+        iter(
+            store.query(
+                "SELECT (COUNT(DISTINCT ?s) AS ?ns) (COUNT(DISTINCT ?o) AS ?no) WHERE { ?s ?p ?o }",
+                default_graph=graphs,
+            )
+        )
+    )
+    entities = (
+        "SELECT (COUNT(*) AS ?n) WHERE { { SELECT DISTINCT ?s WHERE { ?s ?p ?o } } "
+        f'FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}'
+    )
     matches = " ".join(f"<{p}>" for p in MATCH_PREDICATES)
     told = store.query(
         f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
@@ -135,10 +147,10 @@ def describe_store(store: ox.Store, *, endpoint: str, download_base: str, versio
         default_graph=graphs,
     )
     counts = Counts(
-        triples=one(f"SELECT (COUNT(*) AS ?n) WHERE {every}"),
-        subjects=one("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"),
-        objects=one("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"),
-        entities=one(f'SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER STRSTARTS(STR(?s), "{ID}") }}'),
+        triples=sum(per_property.values()),  # each distinct triple has one predicate
+        subjects=int(nodes["ns"].value),
+        objects=int(nodes["no"].value),
+        entities=one(entities),
         per_graph=per_graph,
         members=members,
         per_property=per_property,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -22,6 +23,7 @@ RDF, RDFS, OWL = STANDARD["rdf"], STANDARD["rdfs"], STANDARD["owl"]
 TYPE = ox.NamedNode(RDF + "type")
 TRIVIAL = {OWL + "Thing", OWL + "NamedIndividual", RDFS + "Resource"}
 MAX_ROUNDS = 50
+SCRATCH = "urn:anakinra-kg:inference-round:"  # graphs holding what one round added (dropped after)
 
 
 def _edges(store: ox.Store, predicate: str) -> list[tuple[ox.NamedNode | ox.BlankNode, ox.Term]]:
@@ -95,11 +97,12 @@ class Schema:
         """The subjects typed with ``cls`` (as pairs, for _edges' shape)."""
         return [(q.subject, q.object) for q in store.quads_for_pattern(None, TYPE, ox.NamedNode(cls))]
 
-    def rules(self) -> list[tuple[str, bool]]:
-        """One SPARQL CONSTRUCT per rule kind, each deriving only what is not yet in the store.
+    def rules(self) -> list[Rule]:
+        """One rule per rule kind, each deriving only what is not yet in the store.
 
-        Each comes with whether its body is a single triple pattern (then, after the first round, it only
-        needs to see the triples the previous round added: semi-naive evaluation).
+        Single-pattern rules come first: after the first round they only need to see the triples the
+        previous round added (semi-naive evaluation); the others (restrictions, transitivity, chains) see
+        the whole store every round.
         """
         subclass = [(c, d) for c, ds in self.supers.items() if _named(c) for d in ds]
         single = [
@@ -109,14 +112,47 @@ class Schema:
             _rule("?x ?q ?y", "?x ?p ?y", ("p", "q"), [(p, q) for p, qs in self.super_props.items() for q in qs]),
             _rule("?x ?q ?y", "?y ?p ?x", ("p", "q"), sorted(self.inverses, key=str)),
         ]
-        out = [_rule("?x a ?d", "?x ?p ?y . ?y a ?k", ("p", "k", "d"), self.some, "?x a ?d")]
-        out += [_rule(f"?x {p} ?y", f"?x {p}/{p}+ ?y", (), [()]) for p in self.transitive]
+        out = [_rule("?x a ?d", "?x ?p ?y . ?y a ?k", ("p", "k", "d"), self.some, "?x a ?d", single=False)]
+        out += [_rule(f"?x {p} ?y", f"?x {p}/{p}+ ?y", (), [()], single=False) for p in self.transitive]
         for prop, chain in self.chains:
             hops = " . ".join(f"?v{i} {step} ?v{i + 1}" for i, step in enumerate(chain))
-            out.append(
-                _rule(f"?x {prop} ?y", hops.replace("?v0 ", "?x ", 1).replace(f"?v{len(chain)}", "?y"), (), [()])
-            )
-        return [(rule, True) for rule in single if rule] + [(rule, False) for rule in out if rule]
+            body = hops.replace("?v0 ", "?x ", 1).replace(f"?v{len(chain)}", "?y")
+            out.append(_rule(f"?x {prop} ?y", body, (), [()], single=False))
+        return [rule for rule in single + out if rule]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule as SPARQL parts: ``head`` derived from ``body`` joined with ``values``, if ``new`` is not stated yet."""
+
+    head: str
+    body: str
+    values: str
+    new: str
+    single: bool  # the body is one triple pattern (semi-naive evaluation applies)
+
+    def insert(self, graphs: list[ox.NamedNode], into: ox.NamedNode, delta: ox.NamedNode | None) -> str:
+        """The rule as an update writing its new triples into graph/inferred and ``into``.
+
+        The default graph is the union of ``graphs``; with ``delta`` the body is matched in that graph only.
+        """
+        using = " ".join(f"USING {g}" for g in graphs)
+        into_both = f"INSERT {{ GRAPH {INFERRED} {{ {self.head} }} GRAPH {into} {{ {self.head} }} }} {using}"
+        if delta is not None:
+            body = f"GRAPH {delta} {{ {self.body} }}"
+            return f"{into_both} USING NAMED {delta} WHERE {{ {self.values} {body} . {self._filters()} }}"
+        if self.head.startswith("?x a "):
+            # Many (property, class) rows give the same type: deduplicate before the anti-join and the insert.
+            distinct = f"SELECT DISTINCT ?x ?d WHERE {{ {self.values} {self.body} . {self._filters(new=False)} }}"
+            return f"{into_both} WHERE {{ {{ {distinct} }} MINUS {{ {self.new} }} }}"
+        return f"{into_both} WHERE {{ {self.values} {self.body} . {self._filters()} }}"
+
+    def _filters(self, *, new: bool = True) -> str:
+        """About the project's individuals, no blank-node object, (with ``new``) not stated yet."""
+        obj = self.head.split()[-1]
+        blank = f"FILTER (!isBlank({obj})) " if obj.startswith("?") else ""
+        novel = f"FILTER NOT EXISTS {{ {self.new} }}" if new else ""
+        return f'FILTER (isIRI(?x) && STRSTARTS(STR(?x), "{ID}")) {blank}{novel}'
 
 
 def _named(term: ox.Term) -> bool:
@@ -124,48 +160,49 @@ def _named(term: ox.Term) -> bool:
     return isinstance(term, ox.NamedNode) and term.value not in TRIVIAL
 
 
-def _rule(head: str, body: str, names: tuple[str, ...], rows: list[tuple], new: str | None = None) -> str:
-    """A CONSTRUCT of ``head`` from ``body`` joined with a VALUES table, keeping only new triples about ID."""
+def _rule(
+    head: str, body: str, names: tuple[str, ...], rows: list[tuple], new: str | None = None, *, single: bool = True
+) -> Rule | None:
+    """A rule deriving ``head`` from ``body`` joined with a VALUES table (None when the table is empty)."""
     rows = [row for row in rows if all(isinstance(t, ox.NamedNode) for t in row)]
     if not rows:
-        return ""
+        return None
     values = ""
     if names:
         lines = " ".join("(" + " ".join(str(t) for t in row) + ")" for row in rows)
         values = f"VALUES ({' '.join('?' + n for n in names)}) {{ {lines} }}"
-    return (
-        f"CONSTRUCT {{ {head} }} WHERE {{ {values} {body} . "
-        f'FILTER (isIRI(?x) && STRSTARTS(STR(?x), "{ID}")) '
-        f"FILTER NOT EXISTS {{ {new or head} }} }}"
-    )
+    return Rule(head, body, values, new or head, single)
 
 
 def infer(store: ox.Store) -> int:
     """The build's derive step: materialise the entailments into graph/inferred; return how many were added.
 
-    The first round runs every rule on the whole store; later rounds run the single-pattern rules only on
-    the triples the round before added (held in a small in-memory store), checking novelty against the
-    store, and the multi-pattern rules (restrictions, transitivity, chains) on the whole store again.
+    Every rule is a SPARQL update, so no triple goes through Python. The first round runs every rule on
+    the union of the store's graphs; each round also writes what it adds into a scratch graph, and the
+    next round runs the single-pattern rules on that graph only, the others on the whole store again.
+    Rounds repeat until one adds nothing; the scratch graphs are then dropped.
     """
     rules = Schema(store).rules()
-    total, delta = 0, None
-    for _ in range(MAX_ROUNDS):
-        found: set[ox.Triple] = set()
-        for rule, single in rules:
-            if delta is None or not single:
-                found.update(store.query(rule, use_default_graph_as_union=True))
-            else:
-                found.update(t for t in delta.query(rule) if next(store.quads_for_pattern(*t), None) is None)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, INFERRED) for t in found if _keep(t)]
-        if not quads:
-            return total
-        store.bulk_extend(quads)
-        total += len(quads)
-        delta = ox.Store()
-        delta.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    graphs = sorted({g for g in store.named_graphs() if isinstance(g, ox.NamedNode)} | {INFERRED}, key=str)
+    before = _size(store, INFERRED)
+    delta: ox.NamedNode | None = None
+    try:
+        for round_ in range(MAX_ROUNDS):
+            added = ox.NamedNode(f"{SCRATCH}{round_}")
+            for rule in rules:
+                store.update(rule.insert(graphs, added, delta if rule.single else None))
+            if delta is not None:
+                store.update(f"DROP SILENT GRAPH {delta}")
+            delta = added
+            if not store.query(f"ASK {{ GRAPH {added} {{ ?s ?p ?o }} }}"):
+                return _size(store, INFERRED) - before
+    finally:
+        for graph in list(store.named_graphs()):
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(SCRATCH):
+                store.remove_graph(graph)
     raise RuntimeError(f"inference did not reach a fixpoint in {MAX_ROUNDS} rounds")
 
 
-def _keep(triple: ox.Triple) -> bool:
-    """Drop results with a blank-node object (not part of the inferred graph)."""
-    return not isinstance(triple.object, ox.BlankNode)
+def _size(store: ox.Store, graph: ox.NamedNode) -> int:
+    """The number of quads in a graph."""
+    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")))["n"].value)

@@ -88,7 +88,7 @@ def load_into(store: ox.Store, found: list[Source], progress: Callable[[int], No
     """Bulk-load every source into ``store`` in its graph; ``progress`` gets the bytes of the files done so far.
 
     Raises SourceError (file, line, column) on bad syntax; the store is then partly written, so callers load
-    into a new store (store.new_build) that is discarded on error.
+    into a scratch store (the build loads into an in-memory one, written to disk only when complete).
     """
     done = 0
     for source in found:

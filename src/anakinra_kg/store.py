@@ -6,6 +6,7 @@ import datetime as dt
 import gc
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,6 +65,18 @@ def new_build(link: Path) -> Iterator[ox.Store]:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     _prune(root, keep=folder)
+
+
+def copy(source: ox.Store, target: ox.Store, scratch: Path) -> None:
+    """Write every quad of ``source`` (in memory) into the empty on-disk ``target`` with the bulk loader.
+
+    The quads go through an N-Quads file in ``scratch`` (parsed leniently: pyoxigraph wrote it)
+    rather than through Python objects, so the copy runs in Rust end to end.
+    """
+    with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as dump:
+        source.dump(dump, ox.RdfFormat.N_QUADS)
+        dump.flush()
+        target.bulk_load(path=dump.name, format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def _swap_link(link: Path, target: Path) -> None:
