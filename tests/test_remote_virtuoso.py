@@ -39,7 +39,8 @@ from .endpoint_server import running_server
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 PASSWORD_MARK = "pw-"  # every password set here starts so, to look for it in outputs
 
-# Standard SPARQL 1.1 on which Virtuoso 7.2 answers differently (our answer is the standard one).
+# Standard SPARQL 1.1 on which Virtuoso 7.2 answered differently when last observed (our answer is the standard
+# one); other queries with a zero-or-more path may lose solutions too, depending on Virtuoso's plan.
 PATH_JOIN = "Virtuoso 7.2 loses solutions of a zero-or-more path (p*) joined with other patterns"
 PATH_JOIN_COUNTED = PATH_JOIN + ", so the aggregate over them counts fewer"
 DEVIATIONS = {
@@ -59,6 +60,7 @@ DEVIATIONS = {
     "studies-covid-19": PATH_JOIN,
     "uses-caps-including-subtypes": PATH_JOIN,
 }
+ZERO_OR_MORE = re.compile(r"[\w>)]\*")  # a zero-or-more property path, e.g. rdfs:subClassOf*
 # Queries whose ORDER BY leaves ties between literals SPARQL 1.1 does not order (a simple literal against
 # language-tagged ones): their rows are compared as a multiset.
 ORDER_UNSPECIFIED = {"studies-count-by-kind": "ties of DESC(?studies) between 'not stated' and @en labels"}
@@ -234,12 +236,15 @@ def test_query_gives_same_answer_on_virtuoso(path: Path, loaded: Path, store_lin
     ours = answer(EmbeddedBackend(store_link.resolve()).query(text), ordered)
     theirs = answer(RemoteBackend(virtuoso.sparql_url).query(text), ordered)
     same = isomorphic(ours, theirs) if isinstance(ours, rdflib.Graph) else ours == theirs
-    if path.stem not in DEVIATIONS:
-        assert same, f"{path.name}: Virtuoso answered\n{theirs}\nthe embedded store\n{ours}"
+    if same:
         return
-    assert not same, f"{path.name} now answers the same on Virtuoso: remove it from DEVIATIONS"
-    if DEVIATIONS[path.stem] == PATH_JOIN:  # solutions lost, never invented
-        assert set(theirs[1]) < set(ours[1])
+    # Whether Virtuoso loses solutions of a p* path depends on its plan (which changes with the load order),
+    # so a query with such a path may differ in one run and not in another; any other difference is a fault.
+    assert path.stem in DEVIATIONS or ZERO_OR_MORE.search(text), (
+        f"{path.name}: Virtuoso answered\n{theirs}\nthe embedded store\n{ours}"
+    )
+    if DEVIATIONS.get(path.stem, PATH_JOIN) == PATH_JOIN:  # solutions lost, never invented
+        assert set(theirs[1]) < set(ours[1]), f"{path.name}: Virtuoso invented solutions"
 
 
 @pytest.fixture(scope="module")
