@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from anakinra_kg.prefixes import ID, VOCAB, prefix_map
 
 ROOT = Path(__file__).resolve().parent.parent
-VERSION = 3  # bump when the output for a given (seed, target) changes
+VERSION = 4  # bump when the output for a given (seed, target) changes
 AK = VOCAB
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -129,6 +129,7 @@ class Writer:
         self.evidence_count = 0
         self.picked: dict[str, int] = {}
         self.reactions = 0
+        self.events: set[tuple] = set()  # (class, agency, place, date, condition) of every event written
 
     def evidence(self, about: str) -> Iterator[tuple]:
         """Yield a new evidence node (quote + section); its IRI is the last thing yielded, as a marker."""
@@ -194,6 +195,25 @@ class Writer:
         if self.rng.random() < 0.5:
             return ox.Literal(str(year), datatype=GYEAR)
         return ox.Literal(f"{year}-{self.rng.randint(1, 12):02d}", datatype=GYEARMONTH)
+
+    def event_date(self, key: tuple) -> ox.Literal:
+        """Return a date that no event with the same class, agency, place and condition has (no duplicate events).
+
+        The date is drawn as usual; on a clash the next free one in a fixed order of all dates is taken,
+        so the output stays deterministic and every regulatory event is unique by construction.
+        """
+        drawn = self.date()
+        if (*key, drawn) not in self.events:
+            self.events.add((*key, drawn))
+            return drawn
+        dates = [ox.Literal(str(y), datatype=GYEAR) for y in range(1995, 2026)]
+        dates += [ox.Literal(f"{y}-{m:02d}", datatype=GYEARMONTH) for y in range(1995, 2026) for m in range(1, 13)]
+        start = dates.index(drawn)
+        for date in dates[start:] + dates[:start]:
+            if (*key, date) not in self.events:
+                self.events.add((*key, date))
+                return date
+        raise ValueError(f"more than {len(dates)} regulatory events share {key}")
 
     def decimal(self, low: float, high: float) -> ox.Literal:
         """Return a share of patients as an xsd:decimal with three digits."""
@@ -263,12 +283,13 @@ class Writer:
             yield event, A, ak(EVENT_CLASS[status])
             yield event, LABEL, en(f"regulatory event for synthkinra-{d} use {u}")
             if status == "Commissioned":
-                yield event, ak("agency"), self.pick("organisation", "HealthServiceBody", p.health_bodies)
+                agency = self.pick("organisation", "HealthServiceBody", p.health_bodies)
                 yield event, ak("policyTitle"), ox.Literal(f"Clinical Commissioning Policy: synthkinra-{d} ({u})")
             else:
-                yield event, ak("agency"), self.pick("organisation", "RegulatoryAgency", p.agencies)
+                agency = self.pick("organisation", "RegulatoryAgency", p.agencies)
+            yield event, ak("agency"), agency
             yield event, ak("jurisdiction"), place
-            yield event, ak("date"), self.date()
+            yield event, ak("date"), self.event_date((EVENT_CLASS[status], agency, place, condition))
             yield event, ak("condition"), condition
             yield event, ak("evidence"), ev
 
