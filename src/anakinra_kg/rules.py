@@ -2,8 +2,9 @@
 
 The axioms (subclass, equivalent class, domain, range, someValuesFrom restrictions, sub-property, inverse,
 symmetric, transitive properties, property chains) are read from the store (the ontology and imported
-modules), their closures taken once in Python (the schema is small), and then one SPARQL CONSTRUCT per
-rule kind runs over the data, with the closed axioms as a VALUES table. Rounds repeat until nothing new
+modules), their closures taken once in Python (the schema is small), and then one SPARQL update per rule
+kind runs over the data, with the closed axioms as a VALUES table, inserting into the inferred graph and
+into a scratch graph of the round, which the next round reads (semi-naive). Rounds repeat until nothing new
 is derived. What is kept is what ``reason.infer`` (owlrl, the reference) keeps: entailments about the
 project's individuals (subjects under ID), no blank nodes, no trivial types.
 """
