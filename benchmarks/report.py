@@ -142,6 +142,9 @@ def _query_tables(data: dict, baseline: str, clients: int) -> list[str]:
                 continue
             rows = rows or str(row.get("rows", ""))
             qps = f" · {row['qps']:.0f}/s" if row.get("qps") else ""
+            if row.get("failed_under_load"):
+                failed = ", ".join(f"{n}× HTTP {code}" for code, n in row["failed_under_load"].items())
+                qps += f" ({failed} under load)"
             cells.append(f"{_ms(row.get('p50'))} / {_ms(row.get('p95'))}{qps}")
             if not row.get("agrees"):
                 notes.append(f"{engine['engine']} DIFFERS ({row.get('note')})")

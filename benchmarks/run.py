@@ -135,7 +135,9 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
         row["agrees"], row["note"] = compare.same(reference[query.name][1], parsed, query.text)
     row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
     if engine.over_http and args.clients > 0:
-        row["qps"] = throughput(engine, query.text, args.clients, args.per_client, args.budget)
+        row["qps"], failed = throughput(engine, query.text, args.clients, args.per_client, args.budget)
+        if failed:
+            row["failed_under_load"] = {str(status): n for status, n in sorted(failed.items())}
     return row
 
 
@@ -193,6 +195,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _save(run: dict, out: Path) -> None:
+    """Write results.json and the report of the datasets measured so far."""
+    if not run["datasets"]:
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(run, indent=1, default=str) + "\n")
+    report.write(run, out)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every dataset and engine; write the table, the raw figures and the plots."""
     args = parse_args(argv)
@@ -215,11 +226,10 @@ def main(argv: list[str] | None = None) -> int:
         run["datasets"].append(run_dataset("article", args, read_queries(args.catalogue, prefixes)))
     synthetic = read_queries(args.synthetic_queries, prefixes)
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        _save(run, args.out)  # what is measured so far survives a later failure or interruption
         run["datasets"].append(run_dataset(size, args, synthetic))
     run["finished"] = dt.datetime.now().isoformat(timespec="seconds")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(run, indent=1, default=str) + "\n")
-    report.write(run, args.out)
+    _save(run, args.out)
     print(f"wrote {args.out / 'results.md'}", file=sys.stderr)
     disagreements = report.disagreements(run)
     for line in disagreements:
