@@ -160,3 +160,30 @@ def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None
 )
 def test_sizes_parse(text: str, expected: int) -> None:
     assert generate.parse_size(text) == expected
+
+
+def test_throughput_counts_answers_that_fail_under_load() -> None:
+    """A query that fails for some clients (e.g. 503 at a time limit) is a figure, not the end of the run."""
+    from benchmarks.engines.base import Client, Engine
+    from benchmarks.workload import throughput
+
+    class Flaky(Client):
+        calls = 0
+
+        def query(self, sparql: str) -> Answer:
+            Flaky.calls += 1
+            return Answer(503 if Flaky.calls % 2 == 0 else 200, b"", JSON_RESULTS)
+
+    class FlakyEngine(Engine):
+        def load(self, dataset, workdir):  # noqa: ANN001, ANN201 - not used
+            return None
+
+        def start(self) -> float:
+            return 0.0
+
+        def client(self) -> Client:
+            return Flaky()
+
+    rate, failed = throughput(FlakyEngine(), "ASK {}", clients=2, per_client=4)
+    assert rate > 0 and failed.get(503, 0) >= 1
+    assert sum(failed.values()) <= 8
