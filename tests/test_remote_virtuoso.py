@@ -369,3 +369,12 @@ def test_credentials_never_in_outputs(outputs: list[str], password: str, loaded:
     for text in [*outputs, loaded.read_text(), served[1].read_text()]:
         assert password not in text
         assert "never-used-by-serve" not in text
+
+
+def test_pages_read_the_remote_store(loaded: Path, virtuoso: Virtuoso, tmp_path: Path) -> None:
+    """With --backend URL, pages query the remote store too: no local build is needed for them."""
+    with running_server(tmp_path / "no-local-store", tmp_path / "server.log", "--backend", virtuoso.sparql_url) as url:
+        page = requests.get(url.replace("/sparql", "/id/drug/anakinra"), headers={"Accept": "text/turtle"}, timeout=30)
+    assert page.status_code == 200, page.text
+    graph = rdflib.Graph().parse(data=page.text, format="turtle")
+    assert (rdflib.URIRef("https://w3id.org/anakinra-kg/id/drug/anakinra"), None, None) in graph

@@ -7,7 +7,7 @@ same worker processes, store and time limit as /sparql, so a slow page cannot ho
 
 from __future__ import annotations
 
-import os
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -15,7 +15,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import current_app
 
-from .. import formats
+from .. import backends, formats
 from . import sparql
 from .executor import BusyError, QueryTimeoutError
 from .worker import Outcome, QueryJob
@@ -41,12 +41,18 @@ def text(name: str) -> str:
 
 
 def bound(name: str, bindings: Mapping[str, Iterable[str]]) -> str:
-    """The query ``name`` with each variable of ``bindings`` bound to the given IRIs by a trailing VALUES clause."""
+    """The query ``name`` with each variable of ``bindings`` bound to the given IRIs by VALUES at the start of its
+    WHERE group (every page query binds them in required patterns, so this equals a trailing VALUES clause, which
+    Virtuoso refuses in a CONSTRUCT)."""
     clauses = []
     for variable, iris in bindings.items():
         values = " ".join(str(ox.NamedNode(iri)) for iri in iris)  # NamedNode refuses anything not an IRI
         clauses.append(f"VALUES ?{variable} {{ {values} }}")
-    return text(name).rstrip() + "\n" + "\n".join(clauses) + "\n"
+    where = re.search(r"WHERE\s*\{", text(name))
+    if where is None:
+        raise ValueError(f"page query {name} has no WHERE group")
+    query = text(name)
+    return query[: where.end()] + "\n  " + "\n  ".join(clauses) + query[where.end() :]
 
 
 def select(name: str, **bindings: Iterable[str]) -> list[Solution]:
@@ -66,9 +72,8 @@ def construct(name: str, fmt: formats.Format, **bindings: Iterable[str]) -> Outc
 
 
 def store_path() -> str | None:
-    """The folder of the current build (the link is read on every request, so a new build is picked up)."""
-    link = current_app.config["SETTINGS"].store_path
-    return os.path.realpath(link) if link.exists() else None
+    """Where pages query: the current build's folder or the remote query URL, as for /sparql (backends.location)."""
+    return backends.location(current_app.config["SETTINGS"])
 
 
 def _run(query: str, format_names: tuple[str, ...]) -> Outcome:
