@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .base import Client, Dataset, Engine, HttpClient, ServerProcess, free_port, run_checked, wait_until_answers
 from .ours import command, has_subcommand
-from .virtuoso import Virtuoso, VirtuosoError, install
+from .virtuoso import Virtuoso, unavailable
 
 
 class AnakinraOverVirtuoso(Engine):
@@ -34,11 +34,7 @@ class AnakinraOverVirtuoso(Engine):
         """Skip without `anakinra-kg load` or where Virtuoso cannot be installed."""
         if not has_subcommand("load"):
             return "`anakinra-kg load` not available in this checkout"
-        try:
-            install()
-        except (VirtuosoError, OSError) as error:
-            return f"Virtuoso unavailable: {str(error).splitlines()[0]}"
-        return None
+        return unavailable()
 
     def load(self, dataset: Dataset, workdir: Path) -> float:
         """Start Virtuoso on a fresh database and upload our build to it; return the upload's seconds."""

@@ -133,6 +133,15 @@ def install() -> None:
             raise VirtuosoError(f"{' '.join(argv)} failed:\n{done.stderr[-2000:]}")
 
 
+def unavailable() -> str | None:
+    """Why Virtuoso cannot run here (None: it is installed, or was just installed)."""
+    try:
+        install()
+    except (VirtuosoError, OSError) as error:
+        return f"Virtuoso unavailable: {str(error).splitlines()[0]}"
+    return None
+
+
 class Virtuoso:
     """One private Virtuoso server: fresh database in ``workdir`` (a temp folder if None), loopback ports."""
 
@@ -258,11 +267,7 @@ class VirtuosoEngine(Engine):
 
     def skip_reason(self, dataset: Dataset) -> str | None:
         """Skip when it is not installed and cannot be installed here."""
-        try:
-            install()
-        except (VirtuosoError, OSError) as error:
-            return f"Virtuoso unavailable: {str(error).splitlines()[0]}"
-        return None
+        return unavailable()
 
     def load(self, dataset: Dataset, workdir: Path) -> float:
         """Start on a fresh database and bulk load the dataset into its named graph(s)."""

@@ -24,7 +24,7 @@ class EmbeddedBackend:
     """One build of the on-disk store, opened read-only (many processes may open it at once).
 
     A store whose folder takes at most ``copy_up_to_bytes`` is copied into an in-memory store when opened:
-    small graphs (the article's) then answer from memory, about three times faster than from RocksDB.
+    small graphs (the article's) then answer from memory, faster than from RocksDB (see README.md).
     """
 
     def __init__(self, folder: str | Path, *, copy_up_to_bytes: int = 0) -> None:
