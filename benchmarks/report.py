@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from .workload import CONNECTION_LOST
+
 
 def _ms(seconds: float | None) -> str:
     """Format seconds as milliseconds."""
@@ -143,7 +145,10 @@ def _query_tables(data: dict, baseline: str, clients: int) -> list[str]:
             rows = rows or str(row.get("rows", ""))
             qps = f" · {row['qps']:.0f}/s" if row.get("qps") else ""
             if row.get("failed_under_load"):
-                failed = ", ".join(f"{n}× HTTP {code}" for code, n in row["failed_under_load"].items())
+                failed = ", ".join(
+                    f"{n}× " + ("connection lost" if code == str(CONNECTION_LOST) else f"HTTP {code}")
+                    for code, n in row["failed_under_load"].items()
+                )
                 qps += f" ({failed} under load)"
             cells.append(f"{_ms(row.get('p50'))} / {_ms(row.get('p95'))}{qps}")
             if not row.get("agrees"):

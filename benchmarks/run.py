@@ -133,11 +133,15 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
         row["agrees"], row["note"] = True, "reference"
     else:
         row["agrees"], row["note"] = compare.same(reference[query.name][1], parsed, query.text)
-    row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
-    if engine.over_http and args.clients > 0:
-        row["qps"], failed = throughput(engine, query.text, args.clients, args.per_client, args.budget)
-        if failed:
-            row["failed_under_load"] = {str(status): n for status, n in sorted(failed.items())}
+    try:
+        row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
+        if engine.over_http and args.clients > 0:
+            row["qps"], failed = throughput(engine, query.text, args.clients, args.per_client, args.budget)
+            if failed:
+                row["failed_under_load"] = {str(status): n for status, n in sorted(failed.items())}
+    except Exception as error:  # a query failing while timed is its figure; the engine goes on to the next
+        client.close()
+        return {"error": f"{type(error).__name__} while timed: {str(error)[:300]}"}
     return row
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import re
 import statistics
 import threading
@@ -14,6 +15,8 @@ from pathlib import Path
 import psutil
 
 from .engines.base import Answer, Engine
+
+CONNECTION_LOST = 0  # the "status" of an answer that never came: the server closed the connection
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ def throughput(
     """Have ``clients`` threads, each with its own connection, run a query ``per_client`` times.
 
     Returns the successful answers per second and the other answers by HTTP status (e.g. {503: 2} when the
-    query ran past a server's time limit under load): a failure is a figure, and it does not stop the run.
+    query ran past a server's time limit under load; CONNECTION_LOST when no answer came): a failure is a
+    figure, and it does not stop the run.
     A client stops early (after at least one query) once ``budget`` seconds have passed.
     """
     sessions = [engine.client() for _ in range(clients)]
@@ -85,7 +89,11 @@ def throughput(
         barrier.wait()
         done = ok = 0
         while done < per_client and (done == 0 or time.perf_counter() - began[0] < budget):
-            status = session.query(text).status
+            try:
+                status = session.query(text).status
+            except (OSError, http.client.HTTPException):  # e.g. the server retired the process holding it
+                session.close()
+                status = CONNECTION_LOST
             if status in (200, 304):
                 ok += 1
             else:

@@ -157,7 +157,7 @@ def load(
     graphs = local.named_graphs()
     try:
         if state.fresh:
-            for stale in set(remote.named_graphs()) - set(graphs):
+            for stale in set(remote.stored_graphs()) - set(graphs):
                 writer.drop(stale)  # the remote mirrors the build: graphs of older builds go
         for graph in graphs:
             cut = batches([ox.Triple(q.subject, q.predicate, q.object) for q in local.quads(graph)], batch_size)
@@ -197,7 +197,7 @@ def _verify(local: EmbeddedBackend, remote: RemoteBackend, graphs: list[str]) ->
     """Compare the triple count of every graph on the remote with the build's; raise listing every mismatch."""
     want = local.graph_counts()
     got = {graph: remote.count(graph) for graph in graphs}
-    extra = sorted(set(remote.named_graphs()) - set(graphs))
+    extra = sorted(set(remote.stored_graphs()) - set(graphs))
     wrong = [f"  {g}: remote {got[g]}, build {want.get(g, 0)}" for g in graphs if got[g] != want.get(g, 0)]
     wrong += [f"  {g}: on the remote but not in the build" for g in extra]
     if wrong:
