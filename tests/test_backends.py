@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 from anakinra_kg import query
 from anakinra_kg.backends import forwarding, location, open_backend
 from anakinra_kg.backends.embedded import EmbeddedBackend, folder_bytes
-from anakinra_kg.load import batches
+from anakinra_kg.load import Batches
 from anakinra_kg.settings import Settings
 
 from .conftest import ROOT
@@ -55,15 +56,28 @@ def test_forwarding_declares_used_project_prefixes_on_line_one() -> None:
 
 
 def test_batches_keep_blank_nodes_together() -> None:
-    """Triples linked through blank nodes land in one batch; the others are cut at the size."""
+    """Triples linked through blank nodes land in one batch; the others are cut at the size, in a fixed order."""
     p = ox.NamedNode("urn:p")
-    a, b = ox.BlankNode("a"), ox.BlankNode("b")
+    a, b, c = ox.BlankNode("a"), ox.BlankNode("b"), ox.BlankNode("c")
     triples = [ox.Triple(ox.NamedNode(f"urn:s{i}"), p, ox.Literal(str(i))) for i in range(7)]
     triples += [ox.Triple(ox.NamedNode("urn:x"), p, a), ox.Triple(a, p, b), ox.Triple(b, p, ox.Literal("end"))]
-    cut = batches(triples, 3)
-    assert sorted(map(str, (t for batch in cut for t in batch))) == sorted(map(str, triples))
-    holding = [batch for batch in cut if any(b in (t.subject, t.object) or a in (t.subject, t.object) for t in batch)]
-    assert len(holding) == 1 and len(holding[0]) >= 3
+    triples += [ox.Triple(c, p, ox.Literal("alone"))]
+
+    def stream() -> Iterator[ox.Triple]:
+        yield from triples
+
+    cut = Batches(stream, 3)
+    every = list(cut.starting_at(0))
+    assert len(every) == len(cut) == 5  # 7 ground triples in 3 batches; the a-b chain (3 triples) in one, c in one
+    assert [len(batch) for batch in every[:3]] == [3, 3, 1]
+    assert sorted(map(str, (t for batch in every for t in batch))) == sorted(map(str, triples))
+    holding = [batch for batch in every if any(a in (t.subject, t.object) for t in batch)]
+    assert len(holding) == 1 and {str(t) for t in triples[7:10]} <= {str(t) for t in holding[0]}
+    for first in range(len(cut) + 1):  # resuming after `first` batches sends exactly the rest, unchanged
+        assert [list(map(str, batch)) for batch in cut.starting_at(first)] == [
+            list(map(str, batch)) for batch in every[first:]
+        ]
+    assert sum(map(len, cut.linked)) == 4  # only the triples with blank nodes are held in memory
 
 
 def test_embedded_backend_is_the_default(store_link: Path) -> None:

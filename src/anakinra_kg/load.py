@@ -8,10 +8,12 @@ so a run after an interruption resumes where it stopped; the end verifies the tr
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from .backends.embedded import EmbeddedBackend
 from .backends.remote import RemoteBackend, RemoteError, check_url
 
 Progress = Callable[[str, int, int], None]  # graph, batches done, batches in the graph
+CUT = 2  # how graphs are cut into batches (Batches); a state file of another cut is not resumed
 
 
 class LoadError(Exception):
@@ -93,8 +96,45 @@ class RemoteWriter:
             raise LoadError(f"{url} answered {response.status_code}: {response.text.strip()[:500]}")
 
 
-def batches(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
-    """Cut triples into batches of about ``size``, keeping all triples linked by blank nodes in one batch."""
+def _linked(triple: ox.Triple) -> bool:
+    """Whether a triple has a blank node (so it must travel with the other triples of that node)."""
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
+
+
+class Batches:
+    """The batches of one graph, cut without holding the graph in memory.
+
+    Triples without blank nodes stream from the store in its (stable) order, ``size`` to a batch; only the
+    triples with blank nodes are held, grouped so that all triples linked through blank nodes share a batch.
+    The ground batches come first, then the linked ones; the numbering is the same in every run on one
+    build, which is what resuming relies on.
+    """
+
+    def __init__(self, triples: Callable[[], Iterable[ox.Triple]], size: int) -> None:
+        self._triples, self.size = triples, size
+        self.ground, linked = 0, []
+        for triple in triples():
+            if _linked(triple):
+                linked.append(triple)
+            else:
+                self.ground += 1
+        self._ground_batches = -(-self.ground // size)
+        self.linked = _group(linked, size)
+
+    def __len__(self) -> int:
+        return self._ground_batches + len(self.linked)
+
+    def starting_at(self, first: int) -> Iterator[list[ox.Triple]]:
+        """Yield the batches from number ``first`` on (skipping the earlier ground triples as they stream)."""
+        if first < self._ground_batches:
+            ground = itertools.islice((t for t in self._triples() if not _linked(t)), first * self.size, None)
+            for _ in range(first, self._ground_batches):
+                yield list(itertools.islice(ground, self.size))
+        yield from self.linked[max(0, first - self._ground_batches) :]
+
+
+def _group(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
+    """Pack triples with blank nodes into batches of about ``size``, never parting triples linked by one."""
     parent: dict[ox.BlankNode, ox.BlankNode] = {}
 
     def root(node: ox.BlankNode) -> ox.BlankNode:
@@ -107,12 +147,10 @@ def batches(triples: list[ox.Triple], size: int) -> list[list[ox.Triple]]:
         blanks = [term for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)]
         for other in blanks[1:]:
             parent[root(other)] = root(blanks[0])
-        for term in blanks:
-            root(term)
-    groups: dict[object, list[ox.Triple]] = {}
-    for index, t in enumerate(triples):
-        blank = next((term for term in (t.subject, t.object) if isinstance(term, ox.BlankNode)), None)
-        groups.setdefault(root(blank) if blank is not None else ("ground", index // size), []).append(t)
+    groups: dict[ox.BlankNode, list[ox.Triple]] = {}
+    for t in triples:
+        blank = t.subject if isinstance(t.subject, ox.BlankNode) else t.object
+        groups.setdefault(root(blank), []).append(t)
     out: list[list[ox.Triple]] = []
     for group in groups.values():
         if out and len(out[-1]) + len(group) <= size:
@@ -128,9 +166,10 @@ class State:
     def __init__(self, path: Path, version: str, target: Target) -> None:
         self.path, self.version = path, version
         saved = json.loads(path.read_text()) if path.exists() else {}
-        same = saved.get("version") == version and saved.get("update_url") == target.update_url
+        mine = {"version": version, "update_url": target.update_url, "cut": CUT}
+        same = all(saved.get(key) == value for key, value in mine.items())
         self.fresh = not same
-        self.data = saved if same else {"version": version, "update_url": target.update_url, "graphs": {}}
+        self.data = saved if same else {**mine, "graphs": {}}
 
     def graph(self, iri: str) -> dict[str, int] | None:
         """The record of one graph (batches done, batches, triples done), or None if not started."""
@@ -160,7 +199,7 @@ def load(
             for stale in set(remote.stored_graphs()) - set(graphs):
                 writer.drop(stale)  # the remote mirrors the build: graphs of older builds go
         for graph in graphs:
-            cut = batches([ox.Triple(q.subject, q.predicate, q.object) for q in local.quads(graph)], batch_size)
+            cut = Batches(functools.partial(local.triples, graph), batch_size)
             if _load_graph(graph, cut, state, remote, writer, progress):
                 report.loaded.append(graph)
             else:
@@ -171,9 +210,7 @@ def load(
     return report
 
 
-def _load_graph(
-    graph: str, cut: list[list[ox.Triple]], state: State, remote: RemoteBackend, writer: RemoteWriter, progress
-) -> bool:
+def _load_graph(graph: str, cut: Batches, state: State, remote: RemoteBackend, writer: RemoteWriter, progress) -> bool:
     """Send the batches of one graph not yet done; return False if the graph was already complete."""
     record = state.graph(graph)
     if record is not None and record["done"] == record["batches"]:
@@ -184,9 +221,9 @@ def _load_graph(
         writer.drop(graph)  # not started, or a batch landed unrecorded: this graph starts over
         done, sent = 0, 0
         state.record(graph, done, len(cut), sent)
-    for index in range(done, len(cut)):
-        writer.insert(graph, cut[index])
-        sent += len(cut[index])
+    for index, batch in enumerate(cut.starting_at(done), start=done):
+        writer.insert(graph, batch)
+        sent += len(batch)
         state.record(graph, index + 1, len(cut), sent)
         if progress:
             progress(graph, index + 1, len(cut))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -73,6 +74,7 @@ class EmbeddedBackend:
         """The build folder's name (a new build is a new folder)."""
         return Path(self.folder).name
 
-    def quads(self, graph: str) -> list[ox.Quad]:
-        """All quads of one named graph, in the store's (stable) order."""
-        return list(self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+    def triples(self, graph: str) -> Iterator[ox.Triple]:
+        """The triples of one named graph, streamed in the store's (stable) order."""
+        for quad in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph)):
+            yield quad.triple
