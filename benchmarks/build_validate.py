@@ -16,14 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-import pyoxigraph as ox
-
-from anakinra_kg import rules, sources, validate
-
-from . import generate
-from .engines import ours
-
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import pyoxigraph as ox  # noqa: E402
+
+from anakinra_kg import rules, sources, validate  # noqa: E402
+from benchmarks import generate  # noqa: E402
+from benchmarks.engines import ours  # noqa: E402
 
 
 def _timed(argv: list[str]) -> float:

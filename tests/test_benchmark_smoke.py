@@ -191,3 +191,15 @@ def test_throughput_counts_answers_that_fail_under_load() -> None:
     assert rate > 0 and failed.get(503, 0) >= 1
     assert failed.get(CONNECTION_LOST, 0) >= 1  # a dropped connection is counted, and the clients go on
     assert sum(failed.values()) <= 12
+
+
+def test_build_and_validation_benchmark_runs_as_documented(tmp_path: Path) -> None:
+    """`benchmarks/build_validate.py` (README) runs as a script and writes its table with the build ratio."""
+    out = tmp_path / "build_validate.md"
+    argv = [sys.executable, str(ROOT / "benchmarks" / "build_validate.py"), "--sizes", "2k", "--runs", "1"]
+    argv += ["--pyshacl-up-to", "2k", "--workdir", str(tmp_path / "work"), "--out", str(out)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = out.read_text()
+    assert "| 2k | build throughput / oxigraph load |" in table
+    assert "| 2k | validation results | 0 |" in table
