@@ -403,9 +403,14 @@ def test_credentials_never_in_outputs(outputs: list[str], password: str, loaded:
 
 
 def test_pages_read_the_remote_store(loaded: Path, virtuoso: Virtuoso, tmp_path: Path) -> None:
-    """With --backend URL, pages query the remote store too: no local build is needed for them."""
+    """With --backend URL, pages, the home page and the query UI work over the remote store with no local build."""
     with running_server(tmp_path / "no-local-store", tmp_path / "server.log", "--backend", virtuoso.sparql_url) as url:
         page = requests.get(url.replace("/sparql", "/id/drug/anakinra"), headers={"Accept": "text/turtle"}, timeout=30)
+        home = requests.get(url.replace("/sparql", "/"), timeout=30)
+        editor = requests.get(url.replace("/sparql", "/query"), timeout=30)
+    assert home.status_code == 200, home.text  # the home page's counts and links come from the remote store
+    assert "/id/drug/anakinra" in home.text and "last build" in home.text
+    assert editor.status_code == 200 and "yasgui" in editor.text.lower()
     assert page.status_code == 200, page.text
     graph = rdflib.Graph().parse(data=page.text, format="turtle")
     assert (rdflib.URIRef("https://w3id.org/anakinra-kg/id/drug/anakinra"), None, None) in graph
