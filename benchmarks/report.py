@@ -54,6 +54,13 @@ def _rows_where(run: dict, keep, field: str) -> list[str]:
     return found
 
 
+def under_load(failed: dict[str, int]) -> str:
+    """Answers that failed under load, by HTTP status or as lost connections, e.g. "2× HTTP 503, 1× connection lost"."""
+    return ", ".join(
+        f"{n}× " + ("connection lost" if code == str(CONNECTION_LOST) else f"HTTP {code}") for code, n in failed.items()
+    )
+
+
 def ratios(data: dict, baseline: str) -> dict[str, dict[str, float | None]]:
     """Per engine: geometric mean over queries of p50 and throughput relative to the baseline engine."""
     base = next((e for e in data["engines"] if e["engine"] == baseline and "queries" in e), None)
@@ -145,11 +152,7 @@ def _query_tables(data: dict, baseline: str, clients: int) -> list[str]:
             rows = rows or str(row.get("rows", ""))
             qps = f" · {row['qps']:.0f}/s" if row.get("qps") else ""
             if row.get("failed_under_load"):
-                failed = ", ".join(
-                    f"{n}× " + ("connection lost" if code == str(CONNECTION_LOST) else f"HTTP {code}")
-                    for code, n in row["failed_under_load"].items()
-                )
-                qps += f" ({failed} under load)"
+                qps += f" ({under_load(row['failed_under_load'])} under load)"
             cells.append(f"{_ms(row.get('p50'))} / {_ms(row.get('p95'))}{qps}")
             if not row.get("agrees"):
                 notes.append(f"{engine['engine']} DIFFERS ({row.get('note')})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,3 +106,17 @@ def test_a_small_store_is_served_from_an_in_memory_copy(store_link: Path) -> Non
     assert copied.graph_counts() == on_disk.graph_counts() and copied.count(None) == on_disk.count(None)
     text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
     assert [tuple(row) for row in copied.query(text)] == [tuple(row) for row in on_disk.query(text)]
+
+
+def test_load_state_of_another_cut_is_not_resumed(tmp_path: Path) -> None:
+    """A state file written with another way of cutting batches starts the load afresh (its numbers mean else)."""
+    from anakinra_kg.load import CUT, State, Target
+
+    target = Target(update_url="http://127.0.0.1:1/update", query_url="http://127.0.0.1:1/sparql")
+    path = tmp_path / "state.json"
+    State(path, "build-1", target).record("urn:g", 1, 3, 2000)
+    assert not State(path, "build-1", target).fresh  # same build, target and cut: resumed
+    saved = json.loads(path.read_text())
+    path.write_text(json.dumps({**saved, "cut": CUT - 1}))
+    again = State(path, "build-1", target)
+    assert again.fresh and again.graph("urn:g") is None

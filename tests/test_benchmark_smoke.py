@@ -190,6 +190,10 @@ def test_throughput_counts_answers_that_fail_under_load() -> None:
     rate, failed = throughput(FlakyEngine(), "ASK {}", clients=2, per_client=6)
     assert rate > 0 and failed.get(503, 0) >= 1
     assert failed.get(CONNECTION_LOST, 0) >= 1  # a dropped connection is counted, and the clients go on
+    from benchmarks.report import under_load
+
+    shown = under_load({str(code): n for code, n in failed.items()})  # as results.json keeps them
+    assert f"{failed[503]}× HTTP 503" in shown and f"{failed[CONNECTION_LOST]}× connection lost" in shown
     assert sum(failed.values()) <= 12
 
 
@@ -203,3 +207,35 @@ def test_build_and_validation_benchmark_runs_as_documented(tmp_path: Path) -> No
     table = out.read_text()
     assert "| 2k | build throughput / oxigraph load |" in table
     assert "| 2k | validation results | 0 |" in table
+
+
+def test_a_query_failing_while_timed_is_its_figure_and_the_engine_goes_on(tmp_path: Path) -> None:
+    """A query that answers once and then fails (e.g. 503 past a time limit) is reported as that query's error."""
+    import argparse
+
+    from benchmarks.engines.base import Client, Engine
+    from benchmarks.run import measure
+    from benchmarks.workload import Query
+
+    class FailsAfterFirst(Client):
+        calls = 0
+
+        def query(self, sparql: str) -> Answer:
+            FailsAfterFirst.calls += 1
+            status = 200 if FailsAfterFirst.calls == 1 else 503
+            return Answer(status, b'{"head": {}, "boolean": true}', JSON_RESULTS)
+
+    class Served(Engine):
+        def load(self, dataset, workdir):  # noqa: ANN001, ANN201 - not used
+            return None
+
+        def start(self) -> float:
+            return 0.0
+
+        def client(self) -> Client:
+            return FailsAfterFirst()
+
+    args = argparse.Namespace(repeat=3, budget=5.0, clients=2, per_client=1)
+    engine = Served()
+    row = measure(engine, engine.client(), Query("ask", "ASK {}"), args, {})
+    assert row == {"error": "RuntimeError while timed: HTTP 503"}

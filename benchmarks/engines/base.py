@@ -225,3 +225,32 @@ def run_checked(argv: list[str], **kwargs) -> float:
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, argv))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return time.perf_counter() - started
+
+
+class ServedEngine(Engine):
+    """An engine behind one HTTP server process the benchmark starts: its URL, client, process ids and stop."""
+
+    server: ServerProcess | None = None
+    url: str = ""
+
+    def serve(self, argv: list[str], log: Path, url: str, env: dict[str, str] | None = None) -> float:
+        """Spawn the server and wait until ``url`` answers; return the seconds that took (its start time)."""
+        self.url = url
+        self.server = ServerProcess(argv, log, env=env)
+        started = time.perf_counter()
+        self.server.spawn()
+        wait_until_answers(self.client(), self.server)
+        return time.perf_counter() - started
+
+    def client(self) -> Client:
+        """An HTTP client of the server's query URL."""
+        return HttpClient(self.url)
+
+    def pids(self) -> list[int]:
+        """The server's main process (its workers are counted as children)."""
+        return [self.server.process.pid] if self.server and self.server.process else []
+
+    def stop(self) -> None:
+        """Stop the server."""
+        if self.server:
+            self.server.stop()

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from .base import Client, Dataset, Engine, HttpClient, ServerProcess, free_port, run_checked, wait_until_answers
+from .base import Client, Dataset, HttpClient, ServedEngine, free_port, run_checked
 
 
 def command() -> list[str]:
@@ -65,14 +65,12 @@ def validate_store(dataset: Dataset, store: Path) -> tuple[float, str]:
     return seconds, ("conforms" if done.returncode == 0 else f"exit {done.returncode}: {last[0][:120]}")
 
 
-class AnakinraEndpoint(Engine):
+class AnakinraEndpoint(ServedEngine):
     """`anakinra-kg serve --host 127.0.0.1 --port P` on a store built by `anakinra-kg build`."""
 
     def __init__(self, *, cache: bool) -> None:
         self.cache = cache
         self.name = "anakinra-kg serve" + (" (cache on, repeated)" if cache else " (cache off)")
-        self.server: ServerProcess | None = None
-        self.url = ""
 
     def skip_reason(self, dataset: Dataset) -> str | None:
         """Skip (with the reason in the table) while `anakinra-kg serve` does not exist yet."""
@@ -89,24 +87,11 @@ class AnakinraEndpoint(Engine):
     def start(self) -> float:
         """Start the endpoint on a free loopback port; return seconds until it answers."""
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}/sparql"
         env = {"ANAKINRA_KG_STORE_DIR": str(self.store), "ANAKINRA_KG_RESULT_CACHE": "1" if self.cache else "0"}
         argv = [*command(), "--store", str(self.store), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        self.server = ServerProcess(argv, self.workdir / f"anakinra-serve-{int(self.cache)}.log", env=env)
-        started = time.perf_counter()
-        self.server.spawn()
-        wait_until_answers(self.client(), self.server)
-        return time.perf_counter() - started
+        log = self.workdir / f"anakinra-serve-{int(self.cache)}.log"
+        return self.serve(argv, log, f"http://127.0.0.1:{port}/sparql", env)
 
     def client(self) -> Client:
         """An HTTP client; with the cache on it revalidates with If-None-Match."""
         return HttpClient(self.url, conditional=self.cache)
-
-    def pids(self) -> list[int]:
-        """The server's main process (its workers are counted as children)."""
-        return [self.server.process.pid] if self.server and self.server.process else []
-
-    def stop(self) -> None:
-        """Stop the endpoint."""
-        if self.server:
-            self.server.stop()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from .base import Client, Dataset, Engine, HttpClient, ServerProcess, free_port, run_checked, wait_until_answers
+from .base import Dataset, ServedEngine, free_port, run_checked
 
 MEDIA = {".ttl": "text/turtle", ".nt": "application/n-triples", ".nq": "application/n-quads"}
 
@@ -20,15 +20,10 @@ def oxigraph_command() -> str | None:
     return str(beside) if beside.exists() else shutil.which("oxigraph")
 
 
-class OxigraphServer(Engine):
+class OxigraphServer(ServedEngine):
     """`oxigraph load` into a RocksDB folder, then `oxigraph serve-read-only --union-default-graph`."""
 
     name = "Oxigraph server (RocksDB)"
-
-    def __init__(self) -> None:
-        self.server: ServerProcess | None = None
-        self.location: Path | None = None
-        self.url = ""
 
     def skip_reason(self, dataset: Dataset) -> str | None:
         """Skip when the `oxigraph` command is not installed."""
@@ -44,27 +39,9 @@ class OxigraphServer(Engine):
     def start(self) -> float:
         """Serve the loaded folder read-only on a free loopback port."""
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}/query"
         argv = [oxigraph_command(), "serve-read-only", "--location", str(self.location)]
         argv += ["--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        self.server = ServerProcess(argv, self.workdir / "oxigraph-server.log")
-        started = time.perf_counter()
-        self.server.spawn()
-        wait_until_answers(self.client(), self.server)
-        return time.perf_counter() - started
-
-    def client(self) -> Client:
-        """An HTTP client of /query."""
-        return HttpClient(self.url)
-
-    def pids(self) -> list[int]:
-        """The server process."""
-        return [self.server.process.pid] if self.server and self.server.process else []
-
-    def stop(self) -> None:
-        """Stop the server."""
-        if self.server:
-            self.server.stop()
+        return self.serve(argv, self.workdir / "oxigraph-server.log", f"http://127.0.0.1:{port}/query")
 
 
 class OxigraphMemoryServer(OxigraphServer):
@@ -77,12 +54,8 @@ class OxigraphMemoryServer(OxigraphServer):
         self.workdir, self.dataset = workdir, dataset
         port = free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self.url = f"{self.base}/query"
         argv = [oxigraph_command(), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
-        self.server = ServerProcess(argv, workdir / "oxigraph-memory.log")
-        started = time.perf_counter()
-        self.server.spawn()
-        self.start_seconds = wait_until_answers(self.client(), self.server)
+        self.start_seconds = self.serve(argv, workdir / "oxigraph-memory.log", f"{self.base}/query")
         started = time.perf_counter()
         for path in dataset.files:
             target = f"{self.base}/store" + ("" if path.suffix == ".nq" else "?default")

@@ -12,23 +12,20 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
-from .base import Client, Dataset, Engine, HttpClient, ServerProcess, free_port, run_checked, wait_until_answers
+from .base import Dataset, ServedEngine, free_port, run_checked
 from .ours import command, has_subcommand
 from .virtuoso import Virtuoso, unavailable
 
 
-class AnakinraOverVirtuoso(Engine):
+class AnakinraOverVirtuoso(ServedEngine):
     """`anakinra-kg serve --backend http://127.0.0.1:P/sparql` (cache off) over Virtuoso loaded by our `load`."""
 
     name = "anakinra-kg serve on Virtuoso (remote backend, cache off)"
 
     def __init__(self) -> None:
-        self.server: ServerProcess | None = None
         self.virtuoso: Virtuoso | None = None
-        self.url = ""
 
     def skip_reason(self, dataset: Dataset) -> str | None:
         """Skip without `anakinra-kg load` or where Virtuoso cannot be installed."""
@@ -55,30 +52,19 @@ class AnakinraOverVirtuoso(Engine):
     def start(self) -> float:
         """Start our endpoint over Virtuoso's anonymous /sparql; return seconds until it answers."""
         port = free_port()
-        self.url = f"http://127.0.0.1:{port}/sparql"
         argv = [*command(), "--store", str(self.store), "serve", "--backend", self.virtuoso.sparql_url]
         argv += ["--host", "127.0.0.1", "--port", str(port)]
-        env = {"ANAKINRA_KG_RESULT_CACHE": "0"}
-        self.server = ServerProcess(argv, self.workdir / "anakinra-serve-remote.log", env=env)
-        started = time.perf_counter()
-        self.server.spawn()
-        wait_until_answers(self.client(), self.server)
-        return time.perf_counter() - started
-
-    def client(self) -> Client:
-        """An HTTP client of our endpoint."""
-        return HttpClient(self.url)
+        log = self.workdir / "anakinra-serve-remote.log"
+        return self.serve(argv, log, f"http://127.0.0.1:{port}/sparql", {"ANAKINRA_KG_RESULT_CACHE": "0"})
 
     def pids(self) -> list[int]:
         """Our server's main process (workers are its children) and Virtuoso's."""
-        pids = [self.server.process.pid] if self.server and self.server.process else []
         pid = self.virtuoso.pid() if self.virtuoso else None
-        return [*pids, pid] if pid else pids
+        return [*super().pids(), pid] if pid else super().pids()
 
     def stop(self) -> None:
         """Stop our endpoint and Virtuoso, and delete Virtuoso's database."""
-        if self.server:
-            self.server.stop()
+        super().stop()
         if self.virtuoso:
             self.virtuoso.close()
             shutil.rmtree(self.virtuoso.workdir, ignore_errors=True)
