@@ -1,4 +1,4 @@
-"""Start the real endpoint (`anakinra-kg serve`, gunicorn) on a free port of 127.0.0.1, for tests over HTTP."""
+"""Start the real endpoint (`anakinra-kg serve`, granian) on a free port of 127.0.0.1, for tests over HTTP."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def running_server(link: Path, log: Path, *flags: str, env: dict[str, str] | Non
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
+        process.send_signal(signal.SIGINT)  # granian: shut down (requests in flight finish)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:

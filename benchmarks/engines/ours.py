@@ -1,4 +1,4 @@
-"""Our endpoint: `anakinra-kg build` into a store, then `anakinra-kg serve` (gunicorn) on it.
+"""Our endpoint: `anakinra-kg build` into a store, then `anakinra-kg serve` (granian) on it.
 
 Set ANAKINRA_KG_BENCH_COMMAND to benchmark another checkout's command (e.g. "/path/to/.venv/bin/anakinra-kg").
 The endpoint is expected to honour ``ANAKINRA_KG_RESULT_CACHE=0`` (no result cache: every query runs)

@@ -181,7 +181,7 @@ def _print_table(results: query_mod.Results) -> None:
 @click.option("--backend", help="embedded (default), remote (the remote_* settings) or a remote query endpoint URL")
 @click.pass_context
 def serve(ctx: click.Context, backend: str | None, **flags: object) -> None:
-    """Serve the store as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (gunicorn)."""
+    """Serve the store as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (granian)."""
     from .server.serve import serve as run_server
 
     overrides = {k: v for k, v in flags.items() if v is not None and v != ()}

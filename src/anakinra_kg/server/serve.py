@@ -1,74 +1,64 @@
-"""Run the endpoint under gunicorn, a production WSGI server, with the settings' host, port and workers."""
+"""Run the endpoint under granian (HTTP in Rust, our Flask app over WSGI), with the settings' host, port and workers.
+
+The HTTP work a Python server does per request (parsing, keep-alive, writing) is what dominated a light
+query's cost under gunicorn; granian does it in Rust and calls the Flask application on its blocking threads.
+"""
 
 from __future__ import annotations
 
 import os
 import signal
-from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from flask import Flask
+from granian.constants import Interfaces
+from granian.http import HTTP1Settings
+from granian.server import Server
 
 from ..settings import Settings
 
-GRACE = 10.0  # seconds a gunicorn worker may take beyond the query time limit before it is restarted
+SETTINGS_ENV = "ANAKINRA_KG_SERVE_SETTINGS"  # the settings, as JSON, handed to each server process
+RESPAWN_SECONDS = 1.0  # how long a replacement process gets to start before the one it replaces is stopped
+KILL_SECONDS = 10  # how long a stopped process may take to finish its requests before it is killed
+HEADER_SECONDS = 5  # a client must send a request's headers within this (an idle kept-alive connection too)
 
 
-class EndpointServer(BaseApplication):
-    """gunicorn's custom-application hook: our options, and create_app(settings) built once before forking."""
+def application() -> Flask:
+    """The application one server process serves (granian calls this factory in each process)."""
+    from . import create_app
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.application: Any = None
-        super().__init__()
-
-    def load_config(self) -> None:
-        """Give gunicorn the bind address, worker processes and threads, and timeouts from the settings."""
-        s = self.settings
-        options: dict[str, Any] = {
-            "bind": f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}",
-            "workers": s.workers,
-            "threads": s.threads,
-            "worker_class": "gthread",
-            "timeout": int(s.query_timeout + GRACE),
-            "graceful_timeout": 5,
-            "keepalive": 5,
-            "limit_request_line": 8190,
-            "accesslog": "-" if s.access_log else None,
-            "errorlog": "-",
-            "proc_name": "anakinra-kg",
-            "preload_app": True,  # imports and create_app once in the master: workers fork ready to serve
-            "control_socket_disable": True,
-            "worker_exit": _exit_now_if_stuck,
-        }
-        for key, value in options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        """Build the Flask application (it opens no store and starts no thread, so it survives the fork)."""
-        if self.application is None:
-            from . import create_app, guard
-
-            guard.warm_up()  # rdflib's SPARQL parser (SERVICE / FROM checks), shared by the forked workers
-            self.application = create_app(self.settings)
-            self.application.extensions["anakinra_kg.pool"].on_overrun = _retire
-        return self.application
+    app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
+    app.extensions["anakinra_kg.pool"].on_overrun = _retire
+    return app
 
 
 def _retire() -> None:
-    """Stop this server process gracefully after a runaway query: in-flight requests finish, gunicorn replaces it.
+    """Replace the server processes gracefully after a runaway query (granian's reload: SIGHUP to its main process).
 
-    The runaway query cannot be interrupted inside pyoxigraph; ending its process is what stops it.
+    The runaway query cannot be interrupted inside pyoxigraph; ending its process is what stops it. Each
+    replacement starts before the process it replaces is stopped, and requests in flight finish.
     """
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def _exit_now_if_stuck(server: Any, worker: Any) -> None:
-    """Leave at once when a runaway query still runs in this process, rather than wait on it at interpreter exit."""
-    pool = worker.wsgi.extensions["anakinra_kg.pool"] if worker.wsgi else None
-    if pool is not None and pool.overruns:
-        os._exit(0)
+    os.kill(os.getppid(), signal.SIGHUP)
 
 
 def serve(settings: Settings) -> None:
     """Serve the SPARQL endpoint until interrupted."""
-    EndpointServer(settings).run()
+    from . import create_app, guard
+
+    del create_app  # imported here, with rdflib's SPARQL parser warmed up, once: forked processes inherit them
+    guard.warm_up()
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()
+    Server(
+        f"{__name__}:application",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        factory=True,
+        websockets=False,
+        http1_settings=HTTP1Settings(keep_alive=True, header_read_timeout=HEADER_SECONDS * 1000),
+        log_access=settings.access_log,
+        respawn_failed_workers=True,
+        respawn_interval=RESPAWN_SECONDS,
+        workers_kill_timeout=KILL_SECONDS,
+    ).serve()
