@@ -334,6 +334,14 @@ def test_cors_simple_request(url: str) -> None:
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_cors_headers_only_with_an_origin(url: str) -> None:
+    """A client that sends no Origin (not a browser) gets no CORS headers; Vary says the answer depends on it."""
+    response = requests.get(url, params={"query": "ASK {}"}, timeout=30)
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+    assert "Origin" in response.headers["Vary"]
+
+
 def test_cors_preflight(url: str) -> None:
     """An OPTIONS preflight for a POST with a Content-Type is answered with the allowed methods and headers."""
     response = requests.options(

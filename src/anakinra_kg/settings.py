@@ -28,7 +28,7 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="address the endpoint binds to (loopback only by default)")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port of the endpoint")
-    workers: int = Field(default=2, ge=1, description="server processes (gunicorn workers)")
+    workers: int = Field(default=2, ge=1, description="server processes (granian workers)")
     threads: int = Field(default=4, ge=1, description="request threads per server process, each with a query thread")
     memory_copy_bytes: int = Field(
         default=32 * 2**20,
@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         description="serve a store whose folder is at most this size from an in-memory copy (faster; 0: never)",
     )
     query_timeout: float = Field(default=30.0, gt=0, description="seconds a query may run before it is stopped")
+    fast_query_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="a query that ran in under this (and under a tenth of query_timeout) on a query thread runs on "
+        "the request thread next time, saving the hand-over (0: never)",
+    )
     result_cache: bool = Field(default=True, description="keep successful answers in memory, per build (LRU)")
     result_cache_bytes: int = Field(default=64 * 2**20, ge=0, description="memory bound of the result cache, bytes")
     max_result_rows: int = Field(default=100_000, ge=1, description="most solutions or triples in one answer")

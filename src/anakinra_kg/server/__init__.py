@@ -1,4 +1,4 @@
-"""The SPARQL endpoint as a Flask application: ``create_app(settings)`` builds it, gunicorn serves it."""
+"""The SPARQL endpoint as a Flask application: ``create_app(settings)`` builds it, granian serves it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .worker import Stores
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the application: settings, query threads, store handle, result cache, blueprints, CORS.
 
-    Nothing here opens the store or starts a thread, so gunicorn may build it before forking.
+    Nothing here opens the store or starts a thread, so it may be built before a server forks.
     """
     settings = settings or Settings()
     app = Flask(__name__)
@@ -24,7 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         MAX_FORM_MEMORY_SIZE=settings.max_request_bytes,
     )
-    app.extensions["anakinra_kg.pool"] = Pool(settings.threads, settings.query_timeout)
+    app.extensions["anakinra_kg.pool"] = Pool(
+        settings.threads, settings.query_timeout, fast_seconds=settings.fast_query_seconds
+    )
     app.extensions["anakinra_kg.stores"] = Stores(settings.memory_copy_bytes)
     # The result cache is keyed on the embedded build; a remote store changes under us, so it is not cached here.
     cached = settings.result_cache and settings.backend == "embedded"
@@ -37,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         expose_headers=["ETag"],
         max_age=86400,
         send_wildcard=settings.cors_origins == "*",
+        always_send=False,
     )
     errors.register(app)
     app.register_blueprint(sparql.bp)

@@ -27,7 +27,7 @@ bp = Blueprint("sparql", __name__)
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
 FORM_TYPE = "application/x-www-form-urlencoded"
-VARY = {"Vary": "Accept"}
+VARY = {"Vary": "Accept, Origin"}  # CORS headers go only to requests with an Origin
 REVALIDATE = "no-cache"  # caches may keep an answer but must revalidate it (a new build may change it)
 _stats_lock = threading.Lock()
 
@@ -101,9 +101,10 @@ def _answer(entry: Entry, cache_status: str | None) -> Response:
 
 
 def execute(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
-    """Run a job on a query thread of this process, on its build's store, within the time limit: the one way in."""
+    """Run a job on its build's store within the time limit (on a query thread unless known fast): the one way in."""
     stores: worker.Stores = current_app.extensions["anakinra_kg.stores"]
-    return _pool().run(functools.partial(worker.answer, job, stores))
+    key = (job.text, job.default_graphs, job.named_graphs, job.store_path) if isinstance(job, QueryJob) else None
+    return _pool().run(functools.partial(worker.answer, job, stores), key)
 
 
 def read_request() -> ProtocolRequest:

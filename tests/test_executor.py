@@ -1,0 +1,85 @@
+"""The query threads' time limit, and the fast path: a job known fast runs on the request thread, still watched."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from anakinra_kg.server.executor import Pool, QueryTimeoutError
+
+
+def where() -> int:
+    """The thread a job ran on."""
+    return threading.get_ident()
+
+
+def test_a_job_known_fast_runs_on_the_request_thread() -> None:
+    """The first run of a key goes to a query thread; once it was fast there, the same key runs here."""
+    pool = Pool(2, timeout=5, fast_seconds=0.5)
+    me = threading.get_ident()
+    assert pool.run(where, key="q") != me
+    assert pool.run(where, key="q") == me
+    assert pool.run(where, key="another") != me  # a key not seen yet
+    assert pool.run(where) != me  # no key: never inline
+
+
+def test_slow_jobs_stay_on_query_threads() -> None:
+    """A job slower than fast_seconds is not remembered; one known fast that turns slow is forgotten."""
+    pool = Pool(2, timeout=5, fast_seconds=0.05)
+    me = threading.get_ident()
+
+    def slow() -> int:
+        time.sleep(0.1)
+        return where()
+
+    assert pool.run(slow, key="slow") != me
+    assert pool.run(slow, key="slow") != me
+    assert pool.run(where, key="turns") != me
+    assert pool.run(slow, key="turns") == me  # known fast: ran here, and took too long
+    assert pool.run(where, key="turns") != me  # so it is no longer known fast
+
+
+def test_fast_path_off() -> None:
+    """fast_seconds=0 sends every job to a query thread."""
+    pool = Pool(1, timeout=5, fast_seconds=0)
+    me = threading.get_ident()
+    assert [pool.run(where, key="q") != me for _ in range(3)] == [True] * 3
+
+
+def test_fast_seconds_is_at_most_a_tenth_of_the_time_limit() -> None:
+    """A short time limit caps what counts as fast."""
+    assert Pool(1, timeout=2, fast_seconds=0.5).fast_seconds == pytest.approx(0.2)
+
+
+def test_a_job_past_the_time_limit_on_a_query_thread() -> None:
+    """The waiting request gets QueryTimeoutError at the limit and the owner is told, once."""
+    told: list[float] = []
+    pool = Pool(1, timeout=0.3, on_overrun=lambda: told.append(time.monotonic()), fast_seconds=0.02)
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError):
+        pool.run(lambda: time.sleep(1.0), key="heavy")
+    assert 0.3 <= time.monotonic() - started < 0.8
+    assert len(told) == 1 and pool.overruns == 1
+    assert pool.run(lambda: "next") == "next"  # a fresh query thread took the stuck one's place
+
+
+def test_the_watchdog_applies_the_time_limit_to_a_job_on_the_request_thread() -> None:
+    """A key known fast that runs past the limit on the request thread makes the watchdog tell the owner."""
+    told: list[float] = []
+    pool = Pool(1, timeout=0.5, on_overrun=lambda: told.append(time.monotonic()), fast_seconds=0.05)
+    calls = []
+
+    def fast_then_stuck() -> int:
+        calls.append(1)
+        if len(calls) > 1:
+            time.sleep(1.2)
+        return where()
+
+    me = threading.get_ident()
+    assert pool.run(fast_then_stuck, key="q") != me
+    started = time.monotonic()
+    assert pool.run(fast_then_stuck, key="q") == me
+    assert len(told) == 1 and pool.overruns == 1
+    assert 0.5 <= told[0] - started < 0.8
