@@ -163,9 +163,26 @@ def test_sizes_parse(text: str, expected: int) -> None:
     assert generate.parse_size(text) == expected
 
 
+def _engine_of(client: type) -> object:
+    """An engine with nothing to load or start, whose clients are new instances of ``client`` (a scripted Client)."""
+    from benchmarks.engines.base import Engine
+
+    class Scripted(Engine):
+        def load(self, dataset, workdir):  # noqa: ANN001, ANN201 - not used
+            return None
+
+        def start(self) -> float:
+            return 0.0
+
+        def client(self) -> object:
+            return client()
+
+    return Scripted()
+
+
 def test_throughput_counts_answers_that_fail_under_load() -> None:
     """A query that fails for some clients (e.g. 503 at a time limit) is a figure, not the end of the run."""
-    from benchmarks.engines.base import Client, Engine
+    from benchmarks.engines.base import Client
     from benchmarks.workload import CONNECTION_LOST, throughput
 
     class Flaky(Client):
@@ -177,17 +194,7 @@ def test_throughput_counts_answers_that_fail_under_load() -> None:
                 raise http.client.RemoteDisconnected("Remote end closed connection without response")
             return Answer(503 if Flaky.calls % 2 == 0 else 200, b"", JSON_RESULTS)
 
-    class FlakyEngine(Engine):
-        def load(self, dataset, workdir):  # noqa: ANN001, ANN201 - not used
-            return None
-
-        def start(self) -> float:
-            return 0.0
-
-        def client(self) -> Client:
-            return Flaky()
-
-    rate, failed = throughput(FlakyEngine(), "ASK {}", clients=2, per_client=6)
+    rate, failed = throughput(_engine_of(Flaky), "ASK {}", clients=2, per_client=6)
     assert rate > 0 and failed.get(503, 0) >= 1
     assert failed.get(CONNECTION_LOST, 0) >= 1  # a dropped connection is counted, and the clients go on
     from benchmarks.report import under_load
@@ -213,7 +220,7 @@ def test_a_query_failing_while_timed_is_its_figure_and_the_engine_goes_on(tmp_pa
     """A query that answers once and then fails (e.g. 503 past a time limit) is reported as that query's error."""
     import argparse
 
-    from benchmarks.engines.base import Client, Engine
+    from benchmarks.engines.base import Client
     from benchmarks.run import measure
     from benchmarks.workload import Query
 
@@ -225,17 +232,7 @@ def test_a_query_failing_while_timed_is_its_figure_and_the_engine_goes_on(tmp_pa
             status = 200 if FailsAfterFirst.calls == 1 else 503
             return Answer(status, b'{"head": {}, "boolean": true}', JSON_RESULTS)
 
-    class Served(Engine):
-        def load(self, dataset, workdir):  # noqa: ANN001, ANN201 - not used
-            return None
-
-        def start(self) -> float:
-            return 0.0
-
-        def client(self) -> Client:
-            return FailsAfterFirst()
-
     args = argparse.Namespace(repeat=3, budget=5.0, clients=2, per_client=1)
-    engine = Served()
+    engine = _engine_of(FailsAfterFirst)
     row = measure(engine, engine.client(), Query("ask", "ASK {}"), args, {})
     assert row == {"error": "RuntimeError while timed: HTTP 503"}

@@ -4,6 +4,7 @@ others are served, a result-size limit, and a new build picked up without a rest
 from __future__ import annotations
 
 import concurrent.futures as futures
+import re
 import shutil
 import socket
 import statistics
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pyoxigraph as ox
 import pytest
 import requests
@@ -30,11 +32,16 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @pytest.fixture(scope="module")
-def url(store_link: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server of this module writes its log."""
+    return tmp_path_factory.mktemp("safety") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def url(store_link: Path, server_log: Path) -> Iterator[str]:
     """A real server with a short time limit, a small row limit, one process and three threads."""
-    log = tmp_path_factory.mktemp("safety") / "server.log"
     flags = ("--timeout", str(QUERY_TIMEOUT), "--max-rows", str(MAX_ROWS), "--workers", "1", "--threads", "3")
-    with running_server(store_link, log, *flags) as endpoint:
+    with running_server(store_link, server_log, *flags) as endpoint:
         yield endpoint
 
 
@@ -196,8 +203,9 @@ def test_allow_listed_service_is_called(store_link: Path, tmp_path: Path, listen
 # --- time and size limits --------------------------------------------------------------------------------
 
 
-def test_timeout_frees_the_worker_while_others_are_served(url: str) -> None:
-    """A four-way cartesian product is stopped at the limit with 503; light queries meanwhile stay fast."""
+def test_timeout_frees_the_worker_while_others_are_served(url: str, server_log: Path) -> None:
+    """A four-way cartesian product is stopped at the limit with 503; light queries meanwhile stay fast; the
+    process running it is replaced, which is what stops the query itself."""
     get(url, LIGHT)
     with futures.ThreadPoolExecutor(max_workers=2) as pool:
         started = time.monotonic()
@@ -219,6 +227,21 @@ def test_timeout_frees_the_worker_while_others_are_served(url: str) -> None:
     with futures.ThreadPoolExecutor(max_workers=3) as pool:  # every worker (the replaced one too) answers
         answers = list(pool.map(lambda _: get(url, LIGHT).status_code, range(9)))
     assert answers == [200] * 9
+    stuck = re.search(r"query ran past \S+ s in process (\d+)", server_log.read_text())
+    assert stuck, server_log.read_text()
+    deadline = time.monotonic() + 15
+    while _running(int(stuck.group(1))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(int(stuck.group(1))), "the process of the runaway query is still running"
+    assert get(url, LIGHT).status_code == 200
+
+
+def _running(pid: int) -> bool:
+    """Whether a process is alive (a zombie, waiting to be reaped, is not)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_result_row_limit(url: str) -> None:

@@ -83,3 +83,13 @@ def test_the_watchdog_applies_the_time_limit_to_a_job_on_the_request_thread() ->
     assert pool.run(fast_then_stuck, key="q") == me
     assert len(told) == 1 and pool.overruns == 1
     assert 0.5 <= told[0] - started < 0.8
+
+
+def test_the_setting_reaches_the_query_threads_of_the_app() -> None:
+    """fast_query_seconds (ANAKINRA_KG_FAST_QUERY_SECONDS) is what the application's pool uses, 0 included."""
+    from anakinra_kg.server import create_app
+    from anakinra_kg.settings import Settings
+
+    for seconds in (0.0, 0.25):
+        pool = create_app(Settings(fast_query_seconds=seconds, query_timeout=30)).extensions["anakinra_kg.pool"]
+        assert pool.fast_seconds == seconds

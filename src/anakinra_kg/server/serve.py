@@ -15,6 +15,7 @@ from granian.http import HTTP1Settings
 from granian.server import Server
 
 from ..settings import Settings
+from . import create_app, guard
 
 SETTINGS_ENV = "ANAKINRA_KG_SERVE_SETTINGS"  # the settings, as JSON, handed to each server process
 RESPAWN_SECONDS = 1.0  # how long a replacement process gets to start before the one it replaces is stopped
@@ -24,8 +25,6 @@ HEADER_SECONDS = 5  # a client must send a request's headers within this (an idl
 
 def application() -> Flask:
     """The application one server process serves (granian calls this factory in each process)."""
-    from . import create_app
-
     app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
     app.extensions["anakinra_kg.pool"].on_overrun = _retire
     return app
@@ -42,10 +41,7 @@ def _retire() -> None:
 
 def serve(settings: Settings) -> None:
     """Serve the SPARQL endpoint until interrupted."""
-    from . import create_app, guard
-
-    del create_app  # imported here, with rdflib's SPARQL parser warmed up, once: forked processes inherit them
-    guard.warm_up()
+    guard.warm_up()  # rdflib's SPARQL parser, loaded once here: the forked server processes inherit it
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
     Server(
         f"{__name__}:application",
