@@ -15,9 +15,12 @@ from anakinra_kg import query
 from anakinra_kg.backends import forwarding, location, open_backend
 from anakinra_kg.backends.embedded import EmbeddedBackend, folder_bytes
 from anakinra_kg.load import Batches
+from anakinra_kg.prefixes import STANDARD, prefixes_in
 from anakinra_kg.settings import Settings
 
 from .conftest import ROOT
+
+RDFS_LABEL = STANDARD["rdfs"] + "label"
 
 
 @pytest.mark.parametrize("url", ["http://dba:secret@127.0.0.1:8890/sparql", "ftp://host/sparql", "sparql"])
@@ -120,3 +123,15 @@ def test_load_state_of_another_cut_is_not_resumed(tmp_path: Path) -> None:
     path.write_text(json.dumps({**saved, "cut": CUT - 1}))
     again = State(path, "build-1", target)
     assert again.fresh and again.graph("urn:g") is None
+
+
+def test_a_query_gets_the_predeclared_prefixes_it_uses() -> None:
+    """Only the prefixes a query names go to pyoxigraph, and every one it names does (in any position)."""
+    store = ox.Store()
+    store.add(
+        ox.Quad(ox.NamedNode("http://purl.obolibrary.org/obo/MONDO_1"), ox.NamedNode(RDFS_LABEL), ox.Literal("x"))
+    )
+    text = "SELECT ?l { mondo:1 rdfs:label ?l }"
+    assert set(prefixes_in(text)) >= {"mondo", "rdfs"}
+    assert "drugbank" not in prefixes_in(text)
+    assert [row["l"].value for row in query.run(store, text)] == ["x"]

@@ -26,6 +26,10 @@ class Format:
     aliases: tuple[str, ...] = ()
     charset: str | None = None
 
+    def __hash__(self) -> int:
+        """Hash by name (unique among formats): negotiation's cache hashes the offered tuple on every request."""
+        return hash(self.name)
+
     @property
     def content_type(self) -> str:
         """The exact Content-Type header value of a response in this format."""

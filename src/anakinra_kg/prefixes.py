@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import curies
 
@@ -96,6 +96,17 @@ def _prefix_map() -> dict[str, str]:
 def prefix_map() -> dict[str, str]:
     """Return the prefix map as a plain dict (prefix -> IRI namespace), a copy the caller may change."""
     return dict(_prefix_map())
+
+
+@lru_cache(maxsize=4096)
+def prefixes_in(text: str) -> dict[str, str]:
+    """The predeclared prefixes a query text may use (those whose ``prefix:`` occurs in it).
+
+    pyoxigraph converts every prefix it is given on every query (35 µs for the whole map against 15 µs
+    for ``ASK {}`` itself), so a query gets only the ones it can use; extra ones do no harm. The dict is
+    remembered per text and shared: callers must not change it.
+    """
+    return {prefix: iri for prefix, iri in _prefix_map().items() if f"{prefix}:" in text}
 
 
 def graph_iri(name: str) -> str:

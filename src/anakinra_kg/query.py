@@ -11,7 +11,7 @@ import pyoxigraph as ox
 from . import jsonld
 from .formats import Format
 from .inspection import inspect
-from .prefixes import converter, prefix_map
+from .prefixes import converter, prefix_map, prefixes_in
 
 Results = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 NAME_CHARACTERS = re.compile(r"\[[^\]]*\\u\{[^\]]*\]")  # the parser's long Unicode ranges for a name
@@ -53,7 +53,7 @@ def run(
                 "default_graph": [ox.NamedNode(iri) for iri in default_graphs or ()],
                 "named_graphs": [ox.NamedNode(iri) for iri in named_graphs or ()],
             }
-        return store.query(query, prefixes=prefix_map(), **dataset)
+        return store.query(query, prefixes=prefixes_in(query), **dataset)
     except SyntaxError as err:
         raise QuerySyntaxError(syntax_message(str(err), query)) from None
     except (OSError, ValueError, TypeError) as err:
