@@ -225,6 +225,28 @@ def _targets(run: dict) -> list[str]:
     return lines + [""] if len(lines) > 4 else []
 
 
+def _floor_table(run: dict) -> list[str]:
+    """The round trip of `ASK {}` per server on the article's graph, with the floors of granian and Flask."""
+    data = next((d for d in run["datasets"] if d["dataset"] == "article" and d.get("floors")), None)
+    if data is None:
+        return []
+    servers = [e for e in data["floors"] + data["engines"] if e.get("round_trip_p50")]
+    base = next((e["round_trip_p50"] for e in servers if e["engine"] == run["baseline"]), None)
+    lines = ["## Round trip of `ASK {}` on the article's graph (1 client, keep-alive)", ""]
+    lines += ["| server | p50 ms | ratio to Oxigraph server |", "|---|---:|---:|"]
+    for engine in servers:
+        ratio = engine["round_trip_p50"] / base if base else None
+        lines.append(f"| {engine['engine']} | {_ms(engine['round_trip_p50'])} | {_ratio(ratio)} |")
+    floor = _find(data, "pyoxigraph")
+    timed = {n: q["p50"] for n, q in (floor or {}).get("queries", {}).items() if "p50" in q}
+    if base and timed:
+        lightest = min(timed, key=timed.get)
+        allowed = 1.5 * (timed[lightest] + base)
+        lines += ["", f"The p50 target allows the lightest catalogue query (`{lightest}`) {_ms(allowed)} ms:"]
+        lines += ["1.5 x (pyoxigraph in-process p50 + Oxigraph server's round trip)."]
+    return lines + [""]
+
+
 def _backends_table(run: dict) -> list[str]:
     """Our endpoint on its two backends side by side (README's "Running at scale"), where the run has both."""
     lines = ["## Our endpoint on both backends (cache off)", ""]
@@ -263,7 +285,7 @@ def write(run: dict, out: Path) -> None:
     connections = run.get("connections", "keep-alive")
     lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
-    lines += _targets(run) + _load_table(run) + _validation_table(run) + _backends_table(run)
+    lines += _targets(run) + _floor_table(run) + _load_table(run) + _validation_table(run) + _backends_table(run)
     for data in run["datasets"]:
         lines += _query_tables(data, run["baseline"], run["clients"])
     plots = plot(run, out)

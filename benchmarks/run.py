@@ -30,6 +30,7 @@ from anakinra_kg.prefixes import prefix_map  # noqa: E402
 from benchmarks import compare, generate, report  # noqa: E402
 from benchmarks.engines import ours  # noqa: E402
 from benchmarks.engines.base import Dataset, Engine, HttpClient  # noqa: E402
+from benchmarks.engines.floor import FLOORS  # noqa: E402
 from benchmarks.engines.inprocess import Pyoxigraph, Rdflib  # noqa: E402
 from benchmarks.engines.oxigraph_server import OxigraphMemoryServer, OxigraphServer  # noqa: E402
 from benchmarks.engines.remote import AnakinraOverVirtuoso  # noqa: E402
@@ -47,6 +48,7 @@ ENGINES = {
     "rdflib": Rdflib,
 }
 BASELINE = OxigraphServer.name
+ROUND_TRIPS = 200  # runs of `ASK {}` for an engine's round trip p50 (at least --repeat)
 
 
 def article_dataset(workdir: Path, record: dict) -> Dataset:
@@ -105,7 +107,7 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
         result["load_seconds"] = engine.load(dataset, folder)
         result["start_seconds"] = engine.start()
         client = engine.client()
-        rtt = latency(lambda: client.query("ASK {}"), args.repeat) if engine.over_http else (0.0,)
+        rtt = latency(lambda: client.query("ASK {}"), max(args.repeat, ROUND_TRIPS)) if engine.over_http else (0.0,)
         result["round_trip_p50"] = rtt[0]
         with PeakRss(engine.pids()) as rss:
             for query in queries:
@@ -166,6 +168,8 @@ def run_dataset(name: str, args, queries: list[Query]) -> dict:
             (engine_dir / "anakinra-store").unlink(missing_ok=True)
             (engine_dir / "anakinra-store").symlink_to((folder / "anakinra-store").resolve())
         record["engines"].append(run_engine(engine, dataset, queries, engine_dir, args, reference))
+    if name == "article" and not args.no_floors:
+        record["floors"] = [run_engine(make(), dataset, [], folder, args, {}) for make in FLOORS.values()]
     return record
 
 
@@ -179,6 +183,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
     parser.add_argument("--no-article", action="store_true", help="skip the catalogue on the article's graph")
+    parser.add_argument("--no-floors", action="store_true", help="skip the round trips of bare granian and Flask")
     parser.add_argument("--quick", action="store_true", help="smoke run: --sizes 2k --repeat 3 --per-client 2")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--catalogue", type=Path, default=ROOT / "queries", help="the catalogue's .rq folder")

@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks import compare, generate
 from benchmarks.engines.base import JSON_RESULTS, Answer
+from benchmarks.engines.floor import FLOORS
 from benchmarks.engines.oxigraph_server import oxigraph_command
 from benchmarks.engines.virtuoso import VirtuosoError, install
 from benchmarks.workload import with_prefixes
@@ -132,6 +133,11 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
         assert f"| {name} |" in table
     if oxigraph_command():
         assert "Oxigraph server (RocksDB) | 1.00 | 1.00" in table  # the baseline of the ratios ran
+    floors = run["datasets"][0]["floors"]  # bare granian and Flask: the round trip under ours, in the same run
+    assert [f["engine"] for f in floors] == [make().name for make in FLOORS.values()]
+    assert all(f["round_trip_p50"] > 0 and "error" not in f for f in floors), floors
+    for floor in floors:
+        assert f"| {floor['engine']} | " in table
 
 
 def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None:
