@@ -93,3 +93,21 @@ def test_the_setting_reaches_the_query_threads_of_the_app() -> None:
     for seconds in (0.0, 0.25):
         pool = create_app(Settings(fast_query_seconds=seconds, query_timeout=30)).extensions["anakinra_kg.pool"]
         assert pool.fast_seconds == seconds
+
+
+def test_the_pool_remembers_a_digest_of_the_query_not_its_text(tmp_path) -> None:  # noqa: ANN001
+    """Fast-path keys stay small however long the query: thousands are kept, and a query may be 1 MB."""
+    from anakinra_kg.server import create_app
+    from anakinra_kg.settings import Settings
+
+    app = create_app(Settings(store_dir=tmp_path / "none", query_timeout=30))
+    pool = app.extensions["anakinra_kg.pool"]
+    seen: list[object] = []
+    pool.run = lambda job, key=None: seen.append(key)  # record the key the endpoint hands over
+    padded = "ASK {}\n#" + "x" * 200_000
+    with app.test_request_context("/sparql", query_string={"query": padded}):
+        from anakinra_kg.server import sparql
+        from anakinra_kg.server.worker import QueryJob
+
+        sparql.execute(QueryJob(text=padded, store_path=str(tmp_path)))
+    assert seen and len(repr(seen[0])) < 1_000

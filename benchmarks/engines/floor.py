@@ -1,9 +1,9 @@
 """The floor of our endpoint's round trip: granian serving a bare WSGI app, and a one-route Flask app.
 
-Both answer every GET of /sparql with the same ASK result and do nothing else, served the way
-`anakinra-kg serve` serves (granian, WSGI, one process, keep-alive). Their round trip of `ASK {}` is
-what the HTTP server, and then Flask, cost before any SPARQL work: a p50 target under them is out of
-reach of any endpoint built on them.
+Both answer every GET of /sparql with the same ASK result and do nothing else, under granian over WSGI
+with keep-alive as `anakinra-kg serve` runs (one process here: one client is measured). Their round
+trip of `ASK {}` is what the HTTP server, and then Flask, cost before any SPARQL work: a p50 target
+under them is out of reach of any endpoint built on them.
 """
 
 from __future__ import annotations

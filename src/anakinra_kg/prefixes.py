@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache
 
 import curies
 
@@ -98,13 +98,12 @@ def prefix_map() -> dict[str, str]:
     return dict(_prefix_map())
 
 
-@lru_cache(maxsize=4096)
 def prefixes_in(text: str) -> dict[str, str]:
     """The predeclared prefixes a query text may use (those whose ``prefix:`` occurs in it).
 
     pyoxigraph converts every prefix it is given on every query (35 µs for the whole map against 15 µs
-    for ``ASK {}`` itself), so a query gets only the ones it can use; extra ones do no harm. The dict is
-    remembered per text and shared: callers must not change it.
+    for ``ASK {}`` itself), so a query gets only the ones it can use; extra ones do no harm. Not remembered
+    per text: a cache keyed on query texts (up to max_request_bytes each) would hold them all.
     """
     return {prefix: iri for prefix, iri in _prefix_map().items() if f"{prefix}:" in text}
 

@@ -87,7 +87,8 @@ class Pool:
         finally:
             del self._inline[me]
             if time.monotonic() - started >= self.fast_seconds:
-                self._fast.pop(key, None)
+                with self._lock:
+                    self._fast.pop(key, None)
 
     def _run_on_thread(self, job: Callable[[], Any], key: Hashable | None) -> Any:
         """Hand a job to a query thread and wait for it within the time limit; remember its key if it was fast."""

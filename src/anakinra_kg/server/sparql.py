@@ -8,6 +8,7 @@ strong ETag (If-None-Match -> 304); formats come from formats.py only.
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 from dataclasses import dataclass
 
@@ -103,7 +104,10 @@ def _answer(entry: Entry, cache_status: str | None) -> Response:
 def execute(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
     """Run a job on its build's store within the time limit (on a query thread unless known fast): the one way in."""
     stores: worker.Stores = current_app.extensions["anakinra_kg.stores"]
-    key = (job.text, job.default_graphs, job.named_graphs, job.store_path) if isinstance(job, QueryJob) else None
+    key = None
+    if isinstance(job, QueryJob):  # a digest, not the text: the pool remembers thousands of keys
+        key = (hashlib.blake2b(job.text.encode(), digest_size=16).digest(), job.default_graphs, job.named_graphs)
+        key += (job.store_path,)
     return _pool().run(functools.partial(worker.answer, job, stores), key)
 
 
