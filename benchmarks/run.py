@@ -112,6 +112,8 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
         with PeakRss(engine.pids()) as rss:
             for query in queries:
                 result["queries"][query.name] = measure(engine, client, query, args, reference)
+            if engine.over_http and args.clients > 0 and queries:
+                result.update(mix(engine, queries, args))
         result["peak_rss"], result["peak_rss_process"] = rss.peak or None, rss.peak_process or None
         client.close()
     except Exception as error:  # one engine failing must not lose the others' figures
@@ -138,13 +140,23 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
     try:
         row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
         if engine.over_http and args.clients > 0:
-            row["qps"], failed = throughput(engine, query.text, args.clients, args.per_client, args.budget)
+            row["qps"], failed = throughput(engine, [query.text], args.clients, args.per_client, args.budget)
             if failed:
                 row["failed_under_load"] = {str(status): n for status, n in sorted(failed.items())}
     except Exception as error:  # a query failing while timed is its figure; the engine goes on to the next
         client.close()
         return {"error": f"{type(error).__name__} while timed: {str(error)[:300]}"}
     return row
+
+
+def mix(engine: Engine, queries: list[Query], args) -> dict:
+    """The throughput of the whole query set as one workload: every client cycles through all the queries."""
+    per_client = args.per_client * len(queries)
+    try:
+        qps, failed = throughput(engine, [q.text for q in queries], args.clients, per_client, args.budget)
+    except Exception as error:  # its figure is missing, the per-query figures stay
+        return {"mix_error": f"{type(error).__name__}: {str(error)[:300]}"}
+    return {"mix_qps": qps, "mix_failed": {str(status): n for status, n in sorted(failed.items())}}
 
 
 def run_dataset(name: str, args, queries: list[Query]) -> dict:

@@ -67,10 +67,12 @@ def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: flo
 
 
 def throughput(
-    engine: Engine, text: str, clients: int, per_client: int, budget: float = 1e9
+    engine: Engine, texts: list[str], clients: int, per_client: int, budget: float = 1e9
 ) -> tuple[float, dict[int, int]]:
-    """Have ``clients`` threads, each with its own connection, run a query ``per_client`` times.
+    """Have ``clients`` threads, each with its own connection, run ``per_client`` queries cycling through ``texts``.
 
+    With one text this is that query's throughput; with the whole catalogue it is the catalogue as one workload
+    (client i starts at the i-th query, so the clients do not run the same query in step).
     Returns the successful answers per second and the other answers by HTTP status (e.g. {503: 2} when the
     query ran past a server's time limit under load; CONNECTION_LOST when no answer came): a failure is a
     figure, and it does not stop the run.
@@ -78,19 +80,19 @@ def throughput(
     """
     sessions = [engine.client() for _ in range(clients)]
     for session in sessions:
-        session.query(text)  # open the connection, warm the path
+        session.query(texts[0])  # open the connection, warm the path
     barrier = threading.Barrier(clients + 1)
     began = [0.0]
 
     failed: dict[int, int] = {}
     lock = threading.Lock()
 
-    def work(session) -> int:
+    def work(session, first: int) -> int:
         barrier.wait()
         done = ok = 0
         while done < per_client and (done == 0 or time.perf_counter() - began[0] < budget):
             try:
-                status = session.query(text).status
+                status = session.query(texts[(first + done) % len(texts)]).status
             except (OSError, http.client.HTTPException):  # e.g. the server retired the process holding it
                 session.close()
                 status = CONNECTION_LOST
@@ -103,7 +105,7 @@ def throughput(
         return ok
 
     with ThreadPoolExecutor(clients) as pool:
-        futures = [pool.submit(work, s) for s in sessions]
+        futures = [pool.submit(work, s, i) for i, s in enumerate(sessions)]
         began[0] = time.perf_counter()
         barrier.wait()
         completed = sum(future.result() for future in futures)
