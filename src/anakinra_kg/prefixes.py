@@ -99,13 +99,29 @@ def prefix_map() -> dict[str, str]:
 
 
 def prefixes_in(text: str) -> dict[str, str]:
-    """The predeclared prefixes a query text may use (those whose ``prefix:`` occurs in it).
+    """The predeclared prefixes a query text may use (those written before a ``:`` in it).
 
     pyoxigraph converts every prefix it is given on every query (35 µs for the whole map against 15 µs
-    for ``ASK {}`` itself), so a query gets only the ones it can use; extra ones do no harm. Not remembered
-    per text: a cache keyed on query texts (up to max_request_bytes each) would hold them all.
+    for ``ASK {}`` itself), so a query gets only the ones it can use; extra ones do no harm. One scan of the
+    text finds the names before each colon (testing each of the map's prefixes took 27 µs on a catalogue
+    query). A prefix may also start after a ``.`` or ``-`` (``?o.drug:x`` uses ``drug``). Not remembered per
+    text: a cache keyed on query texts (up to max_request_bytes each) would hold them all.
     """
-    return {prefix: iri for prefix, iri in _prefix_map().items() if f"{prefix}:" in text}
+    known = _prefix_map()
+    used = {}
+    for backwards in set(_BEFORE_COLON.findall(text[::-1])):  # reversed: the scan jumps from colon to colon
+        run = backwards[::-1]
+        names = [run] if "." not in run and "-" not in run else _suffixes(run)
+        used.update((name, known[name]) for name in names if name in known)
+    return used
+
+
+_BEFORE_COLON = re.compile(r":([\w.-]+)")  # in the reversed text: a colon, then the name written before it
+
+
+def _suffixes(run: str) -> list[str]:
+    """A run of name characters and its tails after each ``.`` or ``-`` (where another token may begin)."""
+    return [run] + [run[i + 1 :] for i, char in enumerate(run) if char in ".-"]
 
 
 def graph_iri(name: str) -> str:
