@@ -240,8 +240,8 @@ def _mix_ratio(base: dict | None, engine: dict | None) -> float | None:
 def _mix_table(run: dict) -> list[str]:
     """Every engine's throughput when its clients cycle through all the queries (per graph)."""
     lines = ["## All the queries as one workload (8 clients, each cycling through every query)", ""]
-    lines += ["| graph | engine | queries/s | ratio to Oxigraph server | failed under load |"]
-    lines += ["|---|---|---:|---:|---|"]
+    lines += ["| graph | engine | queries/s | ratio to Oxigraph server | server CPU µs / request | failed under load |"]
+    lines += ["|---|---|---:|---:|---:|---|"]
     rows = 0
     for data in run["datasets"]:
         base = _find(data, run["baseline"])
@@ -250,11 +250,15 @@ def _mix_table(run: dict) -> list[str]:
                 continue
             failed = under_load(engine.get("mix_failed") or {})
             ratio = _ratio(_mix_ratio(base, engine))
-            lines.append(f"| {data['dataset']} | {engine['engine']} | {engine['mix_qps']:,.0f} | {ratio} | {failed} |")
+            cpu = engine.get("mix_cpu_per_request")
+            cpu_text = f"{cpu * 1e6:,.0f}" if cpu else ""
+            figures = f"{engine['mix_qps']:,.0f} | {ratio} | {cpu_text} | {failed}"
+            lines.append(f"| {data['dataset']} | {engine['engine']} | {figures} |")
             rows += 1
     note = (
         "Per query (tables below) every query counts the same in the geometric mean; here each query takes "
-        "the share of the clients' time its cost gives it, as in a real mixed load."
+        "the share of the clients' time its cost gives it, as in a real mixed load. Server CPU per request: user + "
+        "system time of the server's processes over the timed window, divided by the requests sent."
     )
     return lines + ["", note, ""] if rows else []
 

@@ -140,9 +140,10 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
     try:
         row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
         if engine.over_http and args.clients > 0:
-            row["qps"], failed = throughput(engine, [query.text], args.clients, args.per_client, args.budget)
-            if failed:
-                row["failed_under_load"] = {str(status): n for status, n in sorted(failed.items())}
+            load = throughput(engine, [query.text], args.clients, args.per_client, args.budget)
+            row["qps"] = load.qps
+            if load.failed:
+                row["failed_under_load"] = {str(status): n for status, n in sorted(load.failed.items())}
     except Exception as error:  # a query failing while timed is its figure; the engine goes on to the next
         client.close()
         return {"error": f"{type(error).__name__} while timed: {str(error)[:300]}"}
@@ -151,12 +152,13 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
 
 def mix(engine: Engine, queries: list[Query], args) -> dict:
     """The throughput of the whole query set as one workload: every client cycles through all the queries."""
-    per_client = args.per_client * len(queries)
+    texts, per_client = [q.text for q in queries], args.per_client * len(queries)
     try:
-        qps, failed = throughput(engine, [q.text for q in queries], args.clients, per_client, args.budget)
+        load = throughput(engine, texts, args.clients, per_client, args.budget, pids=engine.pids())
     except Exception as error:  # its figure is missing, the per-query figures stay
         return {"mix_error": f"{type(error).__name__}: {str(error)[:300]}"}
-    return {"mix_qps": qps, "mix_failed": {str(status): n for status, n in sorted(failed.items())}}
+    failed = {str(status): n for status, n in sorted(load.failed.items())}
+    return {"mix_qps": load.qps, "mix_failed": failed, "mix_cpu_per_request": load.cpu_per_request}
 
 
 def run_dataset(name: str, args, queries: list[Query]) -> dict:

@@ -7,7 +7,7 @@ import re
 import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,16 +66,26 @@ def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: flo
     return statistics.median(times), percentile(times, 95), len(times)
 
 
+@dataclass(frozen=True)
+class Load:
+    """What a throughput run measured: answers per second, failures by status, the servers' CPU per request."""
+
+    qps: float
+    failed: dict[int, int]
+    cpu_per_request: float | None = None  # seconds, over the timed window (with ``pids``)
+
+
 def throughput(
-    engine: Engine, texts: list[str], clients: int, per_client: int, budget: float = 1e9
-) -> tuple[float, dict[int, int]]:
+    engine: Engine, texts: list[str], clients: int, per_client: int, budget: float = 1e9, pids: Sequence[int] = ()
+) -> Load:
     """Have ``clients`` threads, each with its own connection, run ``per_client`` queries cycling through ``texts``.
 
     With one text this is that query's throughput; with the whole catalogue it is the catalogue as one workload
     (client i starts at the i-th query, so the clients do not run the same query in step).
     Returns the successful answers per second and the other answers by HTTP status (e.g. {503: 2} when the
     query ran past a server's time limit under load; CONNECTION_LOST when no answer came): a failure is a
-    figure, and it does not stop the run.
+    figure, and it does not stop the run. With ``pids`` (a server's processes), also the CPU time they used
+    per request in the timed window: what a request costs the machine's cores, less noisy than the rate.
     A client stops early (after at least one query) once ``budget`` seconds have passed.
     """
     sessions = [engine.client() for _ in range(clients)]
@@ -106,13 +116,30 @@ def throughput(
 
     with ThreadPoolExecutor(clients) as pool:
         futures = [pool.submit(work, s, i) for i, s in enumerate(sessions)]
+        cpu = cpu_seconds(pids)
         began[0] = time.perf_counter()
         barrier.wait()
         completed = sum(future.result() for future in futures)
         seconds = time.perf_counter() - began[0]
+        cpu = cpu_seconds(pids) - cpu
     for session in sessions:
         session.close()
-    return completed / seconds, failed
+    requests = completed + sum(failed.values())
+    return Load(completed / seconds, failed, cpu / requests if pids and requests else None)
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time used so far by processes and all their children (live ones)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 class PeakRss:

@@ -129,6 +129,7 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
                 assert sorted(rows) == synthetic_queries
             if engine["engine"].startswith(("anakinra-kg serve", "Oxigraph server")):  # over HTTP: the mixed load
                 assert engine["mix_qps"] > 0 and engine["mix_failed"] == {}, engine
+                assert engine["mix_cpu_per_request"] > 0, engine  # the server's processes were found and sampled
                 assert f"| {data['dataset']} | {engine['engine']} | {engine['mix_qps']:,.0f} |" in table
         for engine in data["engines"]:
             if "skipped" in engine:
@@ -204,7 +205,8 @@ def test_throughput_counts_answers_that_fail_under_load() -> None:
                 raise http.client.RemoteDisconnected("Remote end closed connection without response")
             return Answer(503 if Flaky.calls % 2 == 0 else 200, b"", JSON_RESULTS)
 
-    rate, failed = throughput(_engine_of(Flaky), ["ASK {}"], clients=2, per_client=6)
+    load = throughput(_engine_of(Flaky), ["ASK {}"], clients=2, per_client=6)
+    rate, failed = load.qps, load.failed
     assert rate > 0 and failed.get(503, 0) >= 1
     assert failed.get(CONNECTION_LOST, 0) >= 1  # a dropped connection is counted, and the clients go on
     from benchmarks.report import under_load
@@ -229,9 +231,9 @@ def test_the_catalogue_as_one_workload_runs_every_query_from_staggered_starts() 
             return Answer(200, b"", JSON_RESULTS)
 
     texts = [f"ASK {{ <urn:q{i}> ?p ?o }}" for i in range(5)]
-    rate, failed = throughput(_engine_of(Recording), texts, clients=3, per_client=10)
+    load = throughput(_engine_of(Recording), texts, clients=3, per_client=10)
     timed = asked[3:]  # each client's first query only opened its connection
-    assert rate > 0 and not failed and len(timed) == 30
+    assert load.qps > 0 and not load.failed and len(timed) == 30
     assert all(timed.count(text) == 6 for text in texts)  # 3 clients x 10 queries over 5 texts, each twice
 
 
