@@ -239,7 +239,7 @@ def _mix_ratio(base: dict | None, engine: dict | None) -> float | None:
 
 def _mix_table(run: dict) -> list[str]:
     """Every engine's throughput when its clients cycle through all the queries (per graph)."""
-    lines = ["## All the queries as one workload (8 clients, each cycling through every query)", ""]
+    lines = [f"## All the queries as one workload ({run['clients']} clients, each cycling through every query)", ""]
     lines += ["| graph | engine | queries/s | ratio to Oxigraph server | server CPU µs / request | failed under load |"]
     lines += ["|---|---|---:|---:|---:|---|"]
     rows = 0
@@ -251,7 +251,7 @@ def _mix_table(run: dict) -> list[str]:
             failed = under_load(engine.get("mix_failed") or {})
             ratio = _ratio(_mix_ratio(base, engine))
             cpu = engine.get("mix_cpu_per_request")
-            cpu_text = f"{cpu * 1e6:,.0f}" if cpu else ""
+            cpu_text = f"{cpu * 1e6:,.0f}" if cpu is not None else ""
             figures = f"{engine['mix_qps']:,.0f} | {ratio} | {cpu_text} | {failed}"
             lines.append(f"| {data['dataset']} | {engine['engine']} | {figures} |")
             rows += 1

@@ -143,7 +143,7 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
             load = throughput(engine, [query.text], args.clients, args.per_client, args.budget)
             row["qps"] = load.qps
             if load.failed:
-                row["failed_under_load"] = {str(status): n for status, n in sorted(load.failed.items())}
+                row["failed_under_load"] = load.failures()
     except Exception as error:  # a query failing while timed is its figure; the engine goes on to the next
         client.close()
         return {"error": f"{type(error).__name__} while timed: {str(error)[:300]}"}
@@ -157,8 +157,7 @@ def mix(engine: Engine, queries: list[Query], args) -> dict:
         load = throughput(engine, texts, args.clients, per_client, args.budget, pids=engine.pids())
     except Exception as error:  # its figure is missing, the per-query figures stay
         return {"mix_error": f"{type(error).__name__}: {str(error)[:300]}"}
-    failed = {str(status): n for status, n in sorted(load.failed.items())}
-    return {"mix_qps": load.qps, "mix_failed": failed, "mix_cpu_per_request": load.cpu_per_request}
+    return {"mix_qps": load.qps, "mix_failed": load.failures(), "mix_cpu_per_request": load.cpu_per_request}
 
 
 def run_dataset(name: str, args, queries: list[Query]) -> dict:

@@ -72,7 +72,11 @@ class Load:
 
     qps: float
     failed: dict[int, int]
-    cpu_per_request: float | None = None  # seconds, over the timed window (with ``pids``)
+    cpu_per_request: float | None = None  # seconds, over the timed window (with ``pids``; psutil counts 10 ms ticks)
+
+    def failures(self) -> dict[str, int]:
+        """The failures by status, as results.json keeps them (string keys, in status order)."""
+        return {str(status): n for status, n in sorted(self.failed.items())}
 
 
 def throughput(
@@ -128,17 +132,27 @@ def throughput(
     return Load(completed / seconds, failed, cpu / requests if pids and requests else None)
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU time used so far by processes and all their children (live ones)."""
-    total = 0.0
+def process_trees(pids: Sequence[int]) -> list[psutil.Process]:
+    """The live processes among ``pids`` and all their children (a server's workers are children)."""
+    found = []
     for pid in pids:
         try:
             root = psutil.Process(pid)
-            for proc in [root, *root.children(recursive=True)]:
-                times = proc.cpu_times()
-                total += times.user + times.system
+            found += [root, *root.children(recursive=True)]
         except psutil.Error:
             continue
+    return found
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU time used so far by processes and all their children."""
+    total = 0.0
+    for proc in process_trees(pids):
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:  # ended since it was listed
+            continue
+        total += times.user + times.system
     return total
 
 
@@ -156,12 +170,10 @@ class PeakRss:
 
     def _sample(self) -> list[int]:
         sizes = []
-        for pid in self.pids:
+        for proc in process_trees(self.pids):
             try:
-                root = psutil.Process(pid)
-                for proc in [root, *root.children(recursive=True)]:
-                    sizes.append(proc.memory_info().rss)
-            except psutil.Error:
+                sizes.append(proc.memory_info().rss)
+            except psutil.Error:  # ended since it was listed
                 continue
         return sizes
 
