@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from pydantic import ValidationError
 
-from anakinra_kg import query
+from anakinra_kg import formats, query
 from anakinra_kg.backends import forwarding, location, open_backend
 from anakinra_kg.backends.embedded import EmbeddedBackend, folder_bytes
 from anakinra_kg.load import Batches
@@ -159,3 +159,45 @@ def test_a_query_gets_the_predeclared_prefixes_it_uses() -> None:
     assert set(prefixes_in(text)) >= {"mondo", "rdfs"}
     assert "drugbank" not in prefixes_in(text)
     assert [row["l"].value for row in query.run(store, text)] == ["x"]
+
+
+VALUES_QUERY = "SELECT ?x WHERE { VALUES ?x { 1 2 3 } }"
+TRIPLES_QUERY = "CONSTRUCT { ?x <urn:p> ?x } WHERE { VALUES ?x { <urn:a> <urn:b> <urn:c> } }"
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt"),
+    [pytest.param(VALUES_QUERY, f, id=f.name) for f in formats.RESULTS_FORMATS]
+    + [pytest.param(TRIPLES_QUERY, f, id=f.name) for f in formats.RDF_FORMATS],
+)
+def test_an_answer_within_the_row_limit_is_written_once(text: str, fmt: formats.Format) -> None:
+    """A short answer (at most max_rows bytes) is written in one pass, the same bytes as without a limit."""
+    store = ox.Store()
+    results = query.run(store, text)
+    reruns: list[int] = []
+
+    def again() -> query.Results:
+        reruns.append(1)
+        return query.run(store, text)
+
+    body = query.serialize(results, fmt, max_rows=10_000, again=again)
+    assert body == query.serialize(query.run(store, text), fmt)
+    assert reruns == []
+
+
+@pytest.mark.parametrize("text", [VALUES_QUERY, TRIPLES_QUERY])
+def test_a_long_answer_is_counted_against_the_row_limit(text: str) -> None:
+    """An answer longer than max_rows bytes is run again and counted: 3 rows pass a limit of 3, not of 2."""
+    store = ox.Store()
+    fmt = formats.by_name("json" if text.startswith("SELECT") else "ntriples")
+    reruns: list[int] = []
+
+    def again() -> query.Results:
+        reruns.append(1)
+        return query.run(store, text)
+
+    body = query.serialize(query.run(store, text), fmt, max_rows=3, again=again)
+    assert body == query.serialize(query.run(store, text), fmt)
+    assert reruns == [1]
+    with pytest.raises(query.TooManyRowsError, match="more than 2"):
+        query.serialize(query.run(store, text), fmt, max_rows=2, again=again)

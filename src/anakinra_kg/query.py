@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
@@ -78,57 +79,96 @@ def syntax_message(text: str, query: str | None = None) -> str:
 
 
 def serialize(
-    results: Results, fmt: Format, *, max_rows: int | None = None, context: dict[str, Any] | None = None
+    results: Results,
+    fmt: Format,
+    *,
+    max_rows: int | None = None,
+    context: dict[str, Any] | None = None,
+    again: Callable[[], Results] | None = None,
 ) -> bytes:
     """Serialize results in a format that fits them (results formats for SELECT/ASK).
 
-    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. With a JSON-LD
-    ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE answer in JSON-LD is compacted with it.
+    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. Every format
+    writes at least one byte per solution or triple, so an answer of at most ``max_rows`` bytes is within
+    the limit: with ``again`` (which runs the query anew) it is written in one pass, and only a longer one is
+    run again and counted. With a JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE
+    answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
         if fmt.is_results:
             raise QueryError(f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.name}")
-        triples = results if max_rows is None else list(islice(results, max_rows + 1))
-        if max_rows is not None and len(triples) > max_rows:
-            raise TooManyRowsError(f"the result has more than {max_rows} triples")
-        if fmt.name == "jsonld" and context is not None:
-            return jsonld.compact_triples(list(triples), context)
-        return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefix_map())
-    if not fmt.is_results:
+    elif not fmt.is_results:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt.name}")
     if max_rows is None or isinstance(results, ox.QueryBoolean):
-        return results.serialize(format=fmt.oxigraph)
+        return _serialized(results, fmt, context)
+    if again is not None and not (fmt.name == "jsonld" and context is not None):
+        sink = _Sink(byte_limit=max_rows)
+        try:
+            _serialized(results, fmt, None, sink)
+            return sink.value()
+        except _LimitPassedError:
+            results = again()
+    if isinstance(results, ox.QueryTriples):
+        triples = list(islice(results, max_rows + 1))
+        if len(triples) > max_rows:
+            raise TooManyRowsError(f"the result has more than {max_rows} triples")
+        return _serialized(triples, fmt, context)
     return _capped(results, fmt, max_rows)
 
 
-class _LineCounter:
-    """A binary sink that counts lines and stops the writer once there are more than ``limit``."""
+def _serialized(
+    results: Results | list[ox.Triple], fmt: Format, context: dict[str, Any] | None, output: _Sink | None = None
+) -> bytes:
+    """Write results (or triples) in ``fmt``: to ``output``, else returned as bytes."""
+    if isinstance(results, ox.QueryTriples | list):
+        if fmt.name == "jsonld" and context is not None:
+            return jsonld.compact_triples(list(results), context)
+        return ox.serialize(results, output, format=fmt.oxigraph, prefixes=prefix_map())
+    return results.serialize(output, format=fmt.oxigraph)
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+
+class _LimitPassedError(Exception):
+    """A sink's limit was passed while a result was being written."""
+
+
+class _Sink:
+    """A binary sink that keeps what is written, and stops the writer past ``line_limit`` lines or ``byte_limit``."""
+
+    def __init__(self, *, line_limit: int | None = None, byte_limit: int | None = None) -> None:
+        self.line_limit = line_limit
+        self.byte_limit = byte_limit
         self.lines = 0
+        self.size = 0
         self.chunks: list[bytes] = []
 
     def write(self, data: bytes) -> int:
-        """Keep a chunk; raise TooManyRowsError as soon as the line count passes the limit."""
-        self.lines += data.count(b"\n")
-        if self.lines > self.limit:
-            raise TooManyRowsError("row limit passed")
+        """Keep a chunk; raise _LimitPassedError as soon as a limit is passed."""
+        self.size += len(data)
+        if self.line_limit is not None:
+            self.lines += data.count(b"\n")
+        if (self.line_limit is not None and self.lines > self.line_limit) or (
+            self.byte_limit is not None and self.size > self.byte_limit
+        ):
+            raise _LimitPassedError
         self.chunks.append(bytes(data))
         return len(data)
 
     def flush(self) -> None:
         """Nothing to flush: chunks are kept in memory."""
 
+    def value(self) -> bytes:
+        """Everything written."""
+        return b"".join(self.chunks)
+
 
 def _capped(results: ox.QuerySolutions, fmt: Format, max_rows: int) -> bytes:
     """Serialize at most ``max_rows`` solutions, going through TSV (one line per solution, lossless)."""
-    sink = _LineCounter(max_rows + 1)  # the header line, then one line per solution
+    sink = _Sink(line_limit=max_rows + 1)  # the header line, then one line per solution
     try:
         results.serialize(sink, format=ox.QueryResultsFormat.TSV)
-    except TooManyRowsError:
+    except _LimitPassedError:
         raise TooManyRowsError(f"the result has more than {max_rows} solutions") from None
-    tsv = b"".join(sink.chunks)
+    tsv = sink.value()
     if fmt.oxigraph == ox.QueryResultsFormat.TSV:
         return tsv
     return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph)
