@@ -269,7 +269,8 @@ def test_new_build_is_served_without_restart(tmp_path: Path) -> None:
         shutil.copytree(ROOT / name, project / name)
     link = tmp_path / "store"
     build.build(project / "ontology", project / "data", link)
-    with running_server(link, tmp_path / "server.log", "--workers", "2", "--allow-service", "a.example") as url:
+    log = tmp_path / "server.log"
+    with running_server(link, log, "--workers", "2", "--allow-service", "a.example", "--access-log") as url:
         before = total(url, graph_iri("data"))
         old_description = requests.get(url, timeout=30).text
         assert "sd:BasicFederatedQuery" in old_description
@@ -285,6 +286,14 @@ def test_new_build_is_served_without_restart(tmp_path: Path) -> None:
             assert total(url, graph_iri("data")) == before + 1
         assert get(url, "ASK { drug:anakinra ak:endpointTest 1 }").json()["boolean"] is True
         assert requests.get(url, timeout=30).text != old_description  # new triple counts
+    assert '"GET /sparql HTTP/1.1" 200' in log.read_text()  # --access-log: a line per request
+
+
+def test_requests_are_not_logged_by_default(url: str, server_log: Path) -> None:
+    """Without --access-log the server writes no line per request (errors and warnings only)."""
+    assert get(url, "ASK {}").status_code == 200
+    assert get(url, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1").status_code == 200
+    assert "GET /sparql" not in server_log.read_text()
 
 
 def test_results_are_freed_on_the_thread_that_made_them(store_link: Path, tmp_path: Path) -> None:

@@ -179,6 +179,7 @@ def _print_table(results: query_mod.Results) -> None:
 @click.option("--cors-origins", help="origins allowed by CORS (default *)")
 @click.option("--public-url", help="the endpoint's public URL, when behind a proxy")
 @click.option("--backend", help="embedded (default), remote (the remote_* settings) or a remote query endpoint URL")
+@click.option("--access-log/--no-access-log", "access_log", default=None, help="log every request (default off)")
 @click.pass_context
 def serve(ctx: click.Context, backend: str | None, **flags: object) -> None:
     """Serve the store as a read-only SPARQL 1.1 endpoint at http://HOST:PORT/sparql (granian)."""
