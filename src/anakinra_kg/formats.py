@@ -10,7 +10,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Format:
     """A serialization: its short name, media type, file extension, pyoxigraph format and W3C format IRI.
 
@@ -24,11 +24,8 @@ class Format:
     oxigraph: ox.QueryResultsFormat | ox.RdfFormat
     w3c: str
     aliases: tuple[str, ...] = ()
-    charset: str | None = None
-
-    def __hash__(self) -> int:
-        """Hash by name (unique among formats): negotiation's cache hashes the offered tuple on every request."""
-        return hash(self.name)
+    charset: str | None = None  # (eq=False: each format is one object, hashed by identity, as negotiation's cache
+    # hashes the offered tuple on every request)
 
     @property
     def content_type(self) -> str:

@@ -96,7 +96,8 @@ def _answer(entry: Entry, cache_status: str | None) -> Response:
     headers = {**VARY, "ETag": entry.etag, "Cache-Control": REVALIDATE}
     if cache_status:
         headers["X-Cache"] = cache_status
-    if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(entry.etag.strip('"')):
+    conditional = "HTTP_IF_NONE_MATCH" in request.environ  # (werkzeug parses the header on first use)
+    if conditional and request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(entry.etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(entry.body, status=200, content_type=entry.content_type, headers=headers)
 
