@@ -15,7 +15,8 @@ class Format:
     """A serialization: its short name, media type, file extension, pyoxigraph format and W3C format IRI.
 
     ``charset`` is given only where the media type takes one (text/* and XML); JSON, N-Triples and
-    N-Quads are UTF-8 by definition and their media types have no charset parameter.
+    N-Quads are UTF-8 by definition and their media types have no charset parameter. Each format is one
+    object, compared and hashed by identity (eq=False): negotiation's cache hashes the offered tuple per request.
     """
 
     name: str
@@ -24,8 +25,7 @@ class Format:
     oxigraph: ox.QueryResultsFormat | ox.RdfFormat
     w3c: str
     aliases: tuple[str, ...] = ()
-    charset: str | None = None  # (eq=False: each format is one object, hashed by identity, as negotiation's cache
-    # hashes the offered tuple on every request)
+    charset: str | None = None
 
     @property
     def content_type(self) -> str:
