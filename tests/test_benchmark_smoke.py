@@ -129,9 +129,8 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
                 assert sorted(rows) == synthetic_queries
             if engine["engine"].startswith(("anakinra-kg serve", "Oxigraph server")):  # over HTTP: the mixed load
                 assert engine["mix_qps"] > 0 and engine["mix_failed"] == {}, engine
-                assert engine["mix_cpu_per_request"] is not None, (
-                    engine
-                )  # the server's processes were found and sampled
+                # the server's processes were found and their CPU time sampled
+                assert engine["mix_cpu_per_request"] is not None, engine
                 assert f"| {data['dataset']} | {engine['engine']} | {engine['mix_qps']:,.0f} |" in table
         for engine in data["engines"]:
             if "skipped" in engine:

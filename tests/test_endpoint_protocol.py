@@ -228,6 +228,7 @@ def test_syntax_error_names_line_and_column(url: str) -> None:
         assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
         assert "line 2, column 14" in response.text
         assert "  ?u ak:drug ) ?d\n" + " " * 15 + "^" in response.text  # the line, a caret under the ')'
+        assert response.headers["X-Content-Type-Options"] == "nosniff"  # the quoted query is never run as HTML
 
         assert "Traceback" not in response.text
 

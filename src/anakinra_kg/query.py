@@ -99,9 +99,10 @@ def serialize(
             raise QueryError(f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.name}")
     elif not fmt.is_results:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt.name}")
+    context = context if fmt.name == "jsonld" else None  # compaction goes through Python triples: no one-pass write
     if max_rows is None or isinstance(results, ox.QueryBoolean):
         return _serialized(results, fmt, context)
-    if again is not None and not (fmt.name == "jsonld" and context is not None):
+    if again is not None and context is None:
         sink = _Sink(byte_limit=max_rows)
         try:
             _serialized(results, fmt, None, sink)
@@ -119,9 +120,10 @@ def serialize(
 def _serialized(
     results: Results | list[ox.Triple], fmt: Format, context: dict[str, Any] | None, output: _Sink | None = None
 ) -> bytes:
-    """Write results (or triples) in ``fmt``: to ``output``, else returned as bytes."""
+    """Write results (or triples) in ``fmt``, compacted with a JSON-LD ``context`` if given: to ``output``, else
+    returned as bytes."""
     if isinstance(results, ox.QueryTriples | list):
-        if fmt.name == "jsonld" and context is not None:
+        if context is not None:
             return jsonld.compact_triples(list(results), context)
         return ox.serialize(results, output, format=fmt.oxigraph, prefixes=prefix_map())
     return results.serialize(output, format=fmt.oxigraph)
