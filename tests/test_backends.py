@@ -15,7 +15,7 @@ from anakinra_kg import formats, query
 from anakinra_kg.backends import forwarding, location, open_backend
 from anakinra_kg.backends.embedded import EmbeddedBackend, folder_bytes
 from anakinra_kg.load import Batches
-from anakinra_kg.prefixes import STANDARD, prefixes_in
+from anakinra_kg.prefixes import STANDARD, prefix_map, prefixes_in
 from anakinra_kg.settings import Settings
 
 from .conftest import ROOT
@@ -201,3 +201,16 @@ def test_a_long_answer_is_counted_against_the_row_limit(text: str) -> None:
     assert reruns == [1]
     with pytest.raises(query.TooManyRowsError, match="more than 2"):
         query.serialize(query.run(store, text), fmt, max_rows=2, again=again)
+
+
+@pytest.mark.parametrize("fmt", formats.RDF_FORMATS, ids=lambda f: f.name)
+def test_the_prefix_map_goes_to_exactly_the_syntaxes_that_write_it(fmt: formats.Format) -> None:
+    """pyoxigraph converts every prefix it is handed on every call: a syntax that ignores the map is not given
+    it, and an answer in one that abbreviates with it (Turtle, TriG, RDF/XML) still is."""
+    triple = ox.Triple(ox.NamedNode(prefix_map()["drug"] + "anakinra"), ox.NamedNode(RDFS_LABEL), ox.Literal("x"))
+    abbreviated = ox.serialize([triple], format=fmt.oxigraph, prefixes=prefix_map())
+    assert (abbreviated != ox.serialize([triple], format=fmt.oxigraph)) == fmt.writes_prefixes
+    store = ox.Store()
+    store.add(ox.Quad(triple.subject, triple.predicate, triple.object))
+    answer = query.run(store, "CONSTRUCT WHERE { ?s ?p ?o }")
+    assert query.serialize(answer, fmt) == abbreviated

@@ -125,7 +125,8 @@ def _serialized(
     if isinstance(results, ox.QueryTriples | list):
         if context is not None:
             return jsonld.compact_triples(list(results), context)
-        return ox.serialize(results, output, format=fmt.oxigraph, prefixes=prefix_map())
+        prefixes = prefix_map() if fmt.writes_prefixes else None
+        return ox.serialize(results, output, format=fmt.oxigraph, prefixes=prefixes)
     return results.serialize(output, format=fmt.oxigraph)
 
 

@@ -56,7 +56,7 @@ def serialize(triples: list[ox.Triple], fmt: formats.Format, context: dict[str, 
     """Write the description with the project prefixes (JSON-LD: compacted with the project @context)."""
     if fmt.name == "jsonld":
         return jsonld.compact_triples(triples, context)
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefix_map())
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefix_map() if fmt.writes_prefixes else None)
 
 
 def _names() -> tuple[str, ...]:
