@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from . import plots
 from .workload import CONNECTION_LOST
 
 
@@ -192,7 +193,7 @@ def _targets(run: dict) -> list[str]:
     lines = ["## Targets of issue 9 (ratios within this run)", "", "| graph | target | figure | met |"]
     lines += ["|---|---|---:|---|"]
     for data in run["datasets"]:
-        base, floor = _find(data, run["baseline"]), _find(data, "pyoxigraph")
+        base = _find(data, run["baseline"])
         off, on = _find(data, "anakinra-kg serve (cache off)"), _find(data, "anakinra-kg serve (cache on")
         triples, big = data["triples"], data["triples"] >= 10_000_000
         if base and off:
@@ -206,15 +207,10 @@ def _targets(run: dict) -> list[str]:
         _check(lines, data, f"{mixed}, cache off, >= 0.8x Oxigraph server", ratio, (ratio or 0) >= 0.8, "x")
         ratio = _mix_ratio(base, on)
         _check(lines, data, f"{mixed}, repeated queries, > 1x Oxigraph server", ratio, (ratio or 0) > 1, "x")
-        if base and off and floor and data["dataset"] == "article":
-            worst = max(
-                (row["p50"] / (floor["queries"][n]["p50"] + base["round_trip_p50"])
-                 for n, row in off["queries"].items() if "p50" in row and "p50" in floor["queries"].get(n, {})),
-                default=None,
-            )  # fmt: skip
-            _check(
-                lines, data, "worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5", worst, (worst or 9) <= 1.5, "x"
-            )
+        worst = _worst_p50(data, run["baseline"]) if data["dataset"] == "article" else None
+        if worst:
+            ratio = worst[1]
+            _check(lines, data, "worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5", ratio, ratio <= 1.5, "x")
         build = data.get("build", {}).get("seconds")
         if base and build and base.get("load_seconds") and data["dataset"] != "article":
             ratio = base["load_seconds"] / build
@@ -228,6 +224,21 @@ def _targets(run: dict) -> list[str]:
             rss = (off.get("peak_rss_process") or 0) / 2**20
             _check(lines, data, "largest server process under 1 GiB", rss, rss < 1024, " MiB")
     return lines + [""] if len(lines) > 4 else []
+
+
+def _worst_p50(data: dict, baseline: str) -> tuple[str, float] | None:
+    """The catalogue query furthest from the p50 target: (its name, our p50 / (pyoxigraph p50 + Oxigraph's round
+    trip)); None without those three engines' figures."""
+    base, floor = _find(data, baseline), _find(data, "pyoxigraph")
+    off = _find(data, "anakinra-kg serve (cache off)")
+    if not (base and floor and off and base.get("round_trip_p50")):
+        return None
+    ratios = {
+        name: row["p50"] / (floor["queries"][name]["p50"] + base["round_trip_p50"])
+        for name, row in off["queries"].items()
+        if "p50" in row and "p50" in floor["queries"].get(name, {})
+    }
+    return max(ratios.items(), key=lambda item: item[1]) if ratios else None
 
 
 def _mix_ratio(base: dict | None, engine: dict | None) -> float | None:
@@ -270,11 +281,15 @@ def _floor_table(run: dict) -> list[str]:
         return []
     servers = [e for e in data["floors"] + data["engines"] if e.get("round_trip_p50")]
     base = next((e["round_trip_p50"] for e in servers if e["engine"] == run["baseline"]), None)
-    lines = ["## Round trip of `ASK {}` on the article's graph (1 client, keep-alive)", ""]
-    lines += ["| server | p50 ms | ratio to Oxigraph server |", "|---|---:|---:|"]
+    lines = ["## `ASK {}` on the article's graph, 1 client: a round trip over HTTP (keep-alive) or a call in-process"]
+    lines += [""]
+    lines += ["| server | p50 ms | ratio to Oxigraph server | server CPU µs / request |", "|---|---:|---:|---:|"]
     for engine in servers:
         ratio = engine["round_trip_p50"] / base if base else None
-        lines.append(f"| {engine['engine']} | {_ms(engine['round_trip_p50'])} | {_ratio(ratio)} |")
+        cpu = engine.get("round_trip_cpu")
+        cpu_text = f"{cpu * 1e6:,.0f}" if cpu is not None else ""
+        lines.append(f"| {engine['engine']} | {_ms(engine['round_trip_p50'])} | {_ratio(ratio)} | {cpu_text} |")
+    lines += ["", "Server CPU: user + system time of the server's processes over the round trips, per request."]
     floor = _find(data, "pyoxigraph")
     timed = {n: q["p50"] for n, q in (floor or {}).get("queries", {}).items() if "p50" in q}
     if base and timed:
@@ -282,7 +297,29 @@ def _floor_table(run: dict) -> list[str]:
         allowed = 1.5 * (timed[lightest] + base)
         lines += ["", f"The p50 target allows the lightest catalogue query (`{lightest}`) {_ms(allowed)} ms:"]
         lines += ["1.5 x (pyoxigraph in-process p50 + Oxigraph server's round trip)."]
-    return lines + [""]
+    return lines + _worst_p50_parts(data, run["baseline"]) + [""]
+
+
+def _worst_p50_parts(data: dict, baseline: str) -> list[str]:
+    """Where the time of the query furthest from the p50 target goes: the query alone, our application in
+    process, our server over HTTP."""
+    worst = _worst_p50(data, baseline)
+    if worst is None:
+        return []
+    name, ratio = worst
+    parts = [
+        ("pyoxigraph in-process (the query and its serialization)", "pyoxigraph"),
+        ("our application in-process (adds Flask and the protocol)", "anakinra-kg app in-process"),
+        ("our server over HTTP (adds granian and the hand-over between threads)", "anakinra-kg serve (cache off)"),
+    ]
+    lines = ["", f"The query furthest from the target, `{name}` ({ratio:.2f}x), p50 in ms:", ""]
+    for label, prefix in parts:
+        p50 = (_find(data, prefix) or {}).get("queries", {}).get(name, {}).get("p50")
+        if p50 is not None:
+            lines.append(f"- {label}: {_ms(p50)}")
+    floor, base = _find(data, "pyoxigraph"), _find(data, baseline)
+    allowed = 1.5 * (floor["queries"][name]["p50"] + base["round_trip_p50"])
+    return lines + [f"- allowed by the target: {_ms(allowed)}"]
 
 
 def _backends_table(run: dict) -> list[str]:
@@ -334,17 +371,8 @@ def write(run: dict, out: Path) -> None:
 
 
 def plot(run: dict, out: Path) -> list[Path]:
-    """Plot load, validation and geometric-mean query latency against triples (log axes); return the files."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return []
+    """Plot load, validation and geometric-mean query latency against triples; return the files."""
     sized = [d for d in run["datasets"] if d["dataset"] != "article"]
-    if len(sized) < 1:
-        return []
     series: dict[str, dict[str, list[tuple[int, float]]]] = {"load": {}, "validate": {}, "latency": {}}
     for data in sized:
         x = data["triples"]
@@ -360,25 +388,4 @@ def plot(run: dict, out: Path) -> list[Path]:
             mean = _geomean([row["p50"] for row in engine["queries"].values() if "p50" in row])
             if mean:
                 series["latency"].setdefault(engine["engine"], []).append((x, mean))
-    files = []
-    titles = {"load": "load time (s)", "validate": "validation time (s)", "latency": "query p50, geometric mean (s)"}
-    for key, lines in series.items():
-        if not lines:
-            continue
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        for label, points in sorted(lines.items()):
-            xs, ys = zip(*sorted(points), strict=True)
-            ax.plot(xs, ys, marker="o", label=label)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("triples")
-        ax.set_ylabel(titles[key])
-        ax.set_title(f"{titles[key]} against graph size")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        path = out / f"{key}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        files.append(path)
-    return files
+    return plots.draw(series, out)

@@ -1,7 +1,8 @@
 """The benchmark: every engine side by side on the article's graph and on synthetic graphs; one command.
 
-    .venv/bin/python benchmarks/run.py [--sizes 100k,1M,10M] [--repeat N] [--clients 8] [--quick]
-        [--engines pyoxigraph,oxigraph,oxigraph-memory,virtuoso,ours,ours-cached,ours-remote,rdflib] [--out DIR]
+    .venv/bin/python benchmarks/run.py [--sizes 100k,1M,10M] [--repeat N] [--clients 8] [--round-trips N] [--quick]
+        [--engines pyoxigraph,oxigraph,oxigraph-memory,virtuoso,ours,ours-app,ours-cached,ours-remote,rdflib]
+        [--out DIR]
 
 Writes DIR/results.md (tables), DIR/results.json (raw figures) and DIR/*.png (cost vs graph size).
 Absolute times on a shared machine are noise: ratios within one run are the result.
@@ -31,11 +32,11 @@ from benchmarks import compare, generate, report  # noqa: E402
 from benchmarks.engines import ours  # noqa: E402
 from benchmarks.engines.base import Dataset, Engine, HttpClient  # noqa: E402
 from benchmarks.engines.floor import FLOORS  # noqa: E402
-from benchmarks.engines.inprocess import Pyoxigraph, Rdflib  # noqa: E402
+from benchmarks.engines.inprocess import AnakinraApp, Pyoxigraph, Rdflib  # noqa: E402
 from benchmarks.engines.oxigraph_server import OxigraphMemoryServer, OxigraphServer  # noqa: E402
 from benchmarks.engines.remote import AnakinraOverVirtuoso  # noqa: E402
 from benchmarks.engines.virtuoso import VirtuosoEngine  # noqa: E402
-from benchmarks.workload import PeakRss, Query, latency, read_queries, throughput  # noqa: E402
+from benchmarks.workload import PeakRss, Query, cpu_seconds, latency, read_queries, throughput  # noqa: E402
 
 ENGINES = {
     "pyoxigraph": Pyoxigraph,  # first: the reference answers
@@ -43,12 +44,12 @@ ENGINES = {
     "oxigraph-memory": OxigraphMemoryServer,
     "virtuoso": VirtuosoEngine,
     "ours": lambda: ours.AnakinraEndpoint(cache=False),
+    "ours-app": AnakinraApp,
     "ours-cached": lambda: ours.AnakinraEndpoint(cache=True),
     "ours-remote": AnakinraOverVirtuoso,
     "rdflib": Rdflib,
 }
 BASELINE = OxigraphServer.name
-ROUND_TRIPS = 200  # runs of `ASK {}` for an engine's round trip p50 (at least --repeat)
 
 
 def article_dataset(workdir: Path, record: dict) -> Dataset:
@@ -107,8 +108,7 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
         result["load_seconds"] = engine.load(dataset, folder)
         result["start_seconds"] = engine.start()
         client = engine.client()
-        rtt = latency(lambda: client.query("ASK {}"), max(args.repeat, ROUND_TRIPS)) if engine.over_http else (0.0,)
-        result["round_trip_p50"] = rtt[0]
+        result.update(round_trip(engine, client, max(args.repeat, args.round_trips)))
         with PeakRss(engine.pids()) as rss:
             for query in queries:
                 result["queries"][query.name] = measure(engine, client, query, args, reference)
@@ -122,6 +122,18 @@ def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: P
     finally:
         engine.stop()
     return result
+
+
+def round_trip(engine: Engine, client, runs: int) -> dict:
+    """The p50 of `ASK {}` (an HTTP round trip, or an in-process call) and, for a server, the CPU time its
+    processes spent per request meanwhile (user + system, the warm-up included)."""
+    pids = engine.pids()
+    cpu = cpu_seconds(pids)
+    p50, _, done = latency(lambda: client.query("ASK {}"), runs)
+    figures = {"round_trip_p50": p50}
+    if pids:
+        figures["round_trip_cpu"] = (cpu_seconds(pids) - cpu) / (done + 1)
+    return figures
 
 
 def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict:
@@ -193,11 +205,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20, help="runs per query for p50/p95 (1 client)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (0: skip)")
     parser.add_argument("--per-client", type=int, help="queries per client for throughput (default: --repeat)")
+    parser.add_argument("--round-trips", type=int, default=2000, help="runs of `ASK {}` for each round trip p50")
     parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
     parser.add_argument("--no-article", action="store_true", help="skip the catalogue on the article's graph")
     parser.add_argument("--no-floors", action="store_true", help="skip the round trips of bare granian and Flask")
-    parser.add_argument("--quick", action="store_true", help="smoke run: --sizes 2k --repeat 3 --per-client 2")
+    parser.add_argument("--quick", action="store_true", help="smoke run: small graph, few runs")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--catalogue", type=Path, default=ROOT / "queries", help="the catalogue's .rq folder")
     parser.add_argument("--synthetic-queries", type=Path, default=ROOT / "benchmarks" / "queries")
@@ -207,7 +220,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true", help="exit 1 if any engine's answers differ")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.repeat, args.per_client = "2k", 3, 2
+        args.sizes, args.repeat, args.per_client, args.round_trips = "2k", 3, 2, 50
     args.per_client = args.per_client or args.repeat
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(args.engines) - set(ENGINES)

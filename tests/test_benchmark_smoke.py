@@ -105,9 +105,9 @@ def test_missing_prefixes_are_declared_for_peers() -> None:
 
 
 def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
-    engines = ["pyoxigraph", "rdflib", "ours", "ours-cached"] + (["oxigraph"] if oxigraph_command() else [])
+    engines = ["pyoxigraph", "rdflib", "ours", "ours-app", "ours-cached"] + (["oxigraph"] if oxigraph_command() else [])
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--repeat", "1", "--per-client", "1"]
-    argv += ["--clients", "2", "--engines", ",".join(engines), "--strict"]
+    argv += ["--clients", "2", "--round-trips", "20", "--engines", ",".join(engines), "--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -144,6 +144,14 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     assert all(f["round_trip_p50"] > 0 and "error" not in f for f in floors), floors
     for floor in floors:
         assert f"| {floor['engine']} | " in table
+    article = {e["engine"]: e for e in run["datasets"][0]["engines"]}
+    # our application called in-process answered every catalogue query, and the server's CPU per round trip was read
+    app = article["anakinra-kg app in-process (WSGI call, no HTTP)"]
+    assert len(app["queries"]) == len(list((ROOT / "queries").glob("*.rq"))) and app["round_trip_p50"] > 0
+    assert article["anakinra-kg serve (cache off)"]["round_trip_cpu"] > 0
+    assert "round_trip_cpu" not in app  # in-process: no server processes
+    if oxigraph_command():  # the target's baseline ran: the worst query's p50 is taken apart
+        assert "The query furthest from the target" in table and "- our application in-process" in table
 
 
 def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None:

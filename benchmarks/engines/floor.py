@@ -3,7 +3,8 @@
 Both answer every GET of /sparql with the same ASK result and do nothing else, under granian over WSGI
 with keep-alive as `anakinra-kg serve` runs (one process here: one client is measured). Their round
 trip of `ASK {}` is what the HTTP server, and then Flask, cost before any SPARQL work: a p50 target
-under them is out of reach of any endpoint built on them.
+under them is out of reach of any endpoint built on them. The one-route Flask app is also called
+in-process (a WSGI call, no HTTP): what Flask alone costs in Python, beside our application's figure.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from .base import ServedEngine, free_port
+from .base import Client, Engine, ServedEngine, free_port
+from .inprocess import WsgiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 BODY = b'{"head":{},"boolean":true}'
@@ -55,7 +57,26 @@ class GranianFloor(ServedEngine):
         self.workdir = workdir
 
 
+class FlaskInProcess(Engine):
+    """The one-route Flask app called as a WSGI function in this thread (no HTTP); only its `ASK {}` is timed."""
+
+    name = "one-route Flask app in-process (WSGI call, no HTTP)"
+    over_http = False
+
+    def load(self, dataset, workdir: Path) -> None:
+        """Nothing to load."""
+
+    def start(self) -> float:
+        """Nothing to start."""
+        return 0.0
+
+    def client(self) -> Client:
+        """A client calling the app's WSGI function."""
+        return WsgiClient(flask_app.wsgi_app)
+
+
 FLOORS = {
     "wsgi-floor": lambda: GranianFloor("wsgi_app", "granian + bare WSGI app (no SPARQL)"),
     "flask-floor": lambda: GranianFloor("flask_app", "granian + one-route Flask app (no SPARQL)"),
+    "flask-in-process": FlaskInProcess,
 }
