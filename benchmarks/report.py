@@ -226,6 +226,18 @@ def _targets(run: dict) -> list[str]:
     return lines + [""] if len(lines) > 4 else []
 
 
+def _yardstick(run: dict) -> list[str]:
+    """The machine's speed over the run: a fixed Python loop timed before each engine (its spread is the drift)."""
+    times = [e["yardstick"] for d in run["datasets"] for e in d["engines"] + d.get("floors", []) if "yardstick" in e]
+    if not times:
+        return []
+    low, mid, high = min(times), sorted(times)[len(times) // 2], max(times)
+    return [
+        f"- machine speed: a fixed Python loop, timed before each engine ({len(times)} times), took {mid * 1e6:,.0f} µs"
+        f" (median; {low * 1e6:,.0f} to {high * 1e6:,.0f}, a spread of {high / low:.2f}x)"
+    ]
+
+
 def _worst_p50(data: dict, baseline: str) -> tuple[str, float] | None:
     """The catalogue query furthest from the p50 target: (its name, our p50 / (pyoxigraph p50 + Oxigraph's round
     trip)); None without those three engines' figures."""
@@ -359,7 +371,8 @@ def write(run: dict, out: Path) -> None:
     lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95; fewer (at least 3) past {budget} s"]
     connections = run.get("connections", "keep-alive")
     lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
-    lines += ["- absolute times on a shared machine are noise: compare ratios within this run", ""]
+    lines += ["- absolute times on a shared machine are noise: compare ratios within this run"]
+    lines += _yardstick(run) + [""]
     lines += _targets(run) + _mix_table(run) + _floor_table(run) + _load_table(run) + _validation_table(run)
     lines += _backends_table(run)
     for data in run["datasets"]:

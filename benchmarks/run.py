@@ -36,7 +36,7 @@ from benchmarks.engines.inprocess import AnakinraApp, Pyoxigraph, Rdflib  # noqa
 from benchmarks.engines.oxigraph_server import OxigraphMemoryServer, OxigraphServer  # noqa: E402
 from benchmarks.engines.remote import AnakinraOverVirtuoso  # noqa: E402
 from benchmarks.engines.virtuoso import VirtuosoEngine  # noqa: E402
-from benchmarks.workload import PeakRss, Query, cpu_seconds, latency, read_queries, throughput  # noqa: E402
+from benchmarks.workload import PeakRss, Query, cpu_seconds, latency, read_queries, throughput, yardstick  # noqa: E402
 
 ENGINES = {
     "pyoxigraph": Pyoxigraph,  # first: the reference answers
@@ -99,7 +99,7 @@ def validate(dataset: Dataset, folder: Path) -> dict:
 
 def run_engine(engine: Engine, dataset: Dataset, queries: list[Query], folder: Path, args, reference: dict) -> dict:
     """Load, start, check every answer against the reference, time latency and throughput, stop."""
-    result: dict = {"engine": engine.name, "queries": {}}
+    result: dict = {"engine": engine.name, "queries": {}, "yardstick": yardstick()}
     reason = engine.skip_reason(dataset)
     if reason:
         result["skipped"] = reason

@@ -48,6 +48,18 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[max(0, min(98, round(q) - 1))]
 
 
+def yardstick() -> float:
+    """Seconds a fixed pure-Python loop takes here now (median of 31): this VM's speed drifts by up to 1.7x
+    within a minute, so a run records it before each engine, and its spread says how far to trust the ratios."""
+
+    def once() -> float:
+        started = time.perf_counter()
+        sum(i * i for i in range(20_000))
+        return time.perf_counter() - started
+
+    return statistics.median(once() for _ in range(31))
+
+
 def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> tuple[float, float, int]:
     """Run a query ``warmup`` + ``repeat`` times in a row (fewer, but at least 3, past ``budget`` seconds).
 

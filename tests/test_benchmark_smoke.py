@@ -145,6 +145,8 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     for floor in floors:
         assert f"| {floor['engine']} | " in table
     article = {e["engine"]: e for e in run["datasets"][0]["engines"]}
+    assert all(e["yardstick"] > 0 for d in run["datasets"] for e in d["engines"])  # the machine's speed, per engine
+    assert "- machine speed: a fixed Python loop, timed before each engine" in table
     # our application called in-process answered every catalogue query, and the server's CPU per round trip was read
     app = article["anakinra-kg app in-process (WSGI call, no HTTP)"]
     assert len(app["queries"]) == len(list((ROOT / "queries").glob("*.rq"))) and app["round_trip_p50"] > 0
