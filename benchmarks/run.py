@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 import pyoxigraph as ox  # noqa: E402
 
 from anakinra_kg.prefixes import prefix_map  # noqa: E402
-from benchmarks import compare, generate, report  # noqa: E402
+from benchmarks import compare, generate, interleaved, report  # noqa: E402
 from benchmarks.engines import ours  # noqa: E402
 from benchmarks.engines.base import Dataset, Engine, HttpClient  # noqa: E402
 from benchmarks.engines.floor import FLOORS  # noqa: E402
@@ -50,6 +50,7 @@ ENGINES = {
     "rdflib": Rdflib,
 }
 BASELINE = OxigraphServer.name
+INTERLEAVED = ("pyoxigraph", "oxigraph", "ours", "ours-app")  # the p50 target's engines, timed in turns
 
 
 def article_dataset(workdir: Path, record: dict) -> Dataset:
@@ -184,18 +185,33 @@ def run_dataset(name: str, args, queries: list[Query]) -> dict:
     folder = args.workdir / name
     record["validate"] = validate(dataset, folder)
     reference: dict = {}
+    store = (folder / "anakinra-store").resolve()
     for key in args.engines:
         engine = ENGINES[key]()
         print(f"   {engine.name}", file=sys.stderr, flush=True)
-        engine_dir = folder / key
-        engine_dir.mkdir(parents=True, exist_ok=True)
-        if key.startswith("ours"):
-            (engine_dir / "anakinra-store").unlink(missing_ok=True)
-            (engine_dir / "anakinra-store").symlink_to((folder / "anakinra-store").resolve())
-        record["engines"].append(run_engine(engine, dataset, queries, engine_dir, args, reference))
+        workdir = engine_folder(folder / key, store)
+        record["engines"].append(run_engine(engine, dataset, queries, workdir, args, reference))
     if name == "article" and not args.no_floors:
         record["floors"] = [run_engine(make(), dataset, [], folder, args, {}) for make in FLOORS.values()]
+    keys = [key for key in INTERLEAVED if key in args.engines]
+    if name == "article" and args.interleave_rounds > 0 and len(keys) > 1:
+        print(f"   interleaved: {', '.join(keys)}", file=sys.stderr, flush=True)
+        engines = [(ENGINES[key](), engine_folder(folder / "interleaved" / key, store)) for key in keys]
+        try:
+            record["interleaved"] = interleaved.p50s(engines, dataset, queries, args.interleave_rounds)
+        except Exception as error:  # the per-engine figures stay
+            record["interleaved"] = {"error": f"{type(error).__name__}: {str(error)[:300]}"}
+            traceback.print_exc()
     return record
+
+
+def engine_folder(folder: Path, store: Path) -> Path:
+    """Make an engine's working folder (named for its key); ours get a link to the store the dataset's build made."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.name.startswith("ours"):
+        (folder / "anakinra-store").unlink(missing_ok=True)
+        (folder / "anakinra-store").symlink_to(store)
+    return folder
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -205,6 +221,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20, help="runs per query for p50/p95 (1 client)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (0: skip)")
     parser.add_argument("--per-client", type=int, help="queries per client for throughput (default: --repeat)")
+    parser.add_argument(
+        "--interleave-rounds", type=int, default=15, help="rounds of the p50 target's engines in turns (0: skip)"
+    )
     parser.add_argument("--round-trips", type=int, default=2000, help="runs of `ASK {}` for each round trip p50")
     parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
@@ -220,7 +239,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true", help="exit 1 if any engine's answers differ")
     args = parser.parse_args(argv)
     if args.quick:
-        args.sizes, args.repeat, args.per_client, args.round_trips = "2k", 3, 2, 50
+        args.sizes, args.repeat, args.per_client, args.round_trips, args.interleave_rounds = "2k", 3, 2, 50, 2
     args.per_client = args.per_client or args.repeat
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(args.engines) - set(ENGINES)

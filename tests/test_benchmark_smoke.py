@@ -107,7 +107,8 @@ def test_missing_prefixes_are_declared_for_peers() -> None:
 def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     engines = ["pyoxigraph", "rdflib", "ours", "ours-app", "ours-cached"] + (["oxigraph"] if oxigraph_command() else [])
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--repeat", "1", "--per-client", "1"]
-    argv += ["--clients", "2", "--round-trips", "20", "--engines", ",".join(engines), "--strict"]
+    argv += ["--clients", "2", "--round-trips", "20", "--interleave-rounds", "1", "--engines", ",".join(engines)]
+    argv += ["--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -152,8 +153,19 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     assert len(app["queries"]) == len(list((ROOT / "queries").glob("*.rq"))) and app["round_trip_p50"] > 0
     assert article["anakinra-kg serve (cache off)"]["round_trip_cpu"] > 0
     assert "round_trip_cpu" not in app  # in-process: no server processes
-    if oxigraph_command():  # the target's baseline ran: the worst query's p50 is taken apart
-        assert "The query furthest from the target" in table and "- our application in-process" in table
+    interleaved = run["datasets"][0]["interleaved"]  # the p50 target's engines, timed in turns
+    catalogue = {path.stem for path in (ROOT / "queries").glob("*.rq")}
+    timed = [
+        "pyoxigraph in-process",
+        "anakinra-kg serve (cache off)",
+        "anakinra-kg app in-process (WSGI call, no HTTP)",
+    ]
+    timed[1:1] = ["Oxigraph server (RocksDB)"] if oxigraph_command() else []
+    assert [e["engine"] for e in interleaved["engines"]] == timed
+    assert all(set(e["queries"]) == catalogue and e["round_trip_p50"] > 0 for e in interleaved["engines"])
+    if oxigraph_command():  # the target's baseline ran: the worst query's p50 is taken apart, both ways
+        assert "The p50 target, engines interleaved, 1 rounds:" in table and "- our application in-process" in table
+        assert "| article | worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5 (engines interleaved" in table
 
 
 def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None:
