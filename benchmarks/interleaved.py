@@ -5,6 +5,10 @@ that time (see ``workload.yardstick``), which the ratios between engines then ca
 engines (pyoxigraph in-process, Oxigraph server, our server, and our application in-process when asked
 for) are all started at once, and each round times every query (then ``ASK {}``) on each engine in turn,
 the engines in a rotating order: every engine's median comes from the same stretch of time.
+
+It also measures something a little different: between two engines' turns the others run, so every engine
+answers with colder CPU caches than in a run of the same query over and over (pyoxigraph's in-process p50
+of a light query about doubles), as under a mixed load. Both figures are reported.
 """
 
 from __future__ import annotations
