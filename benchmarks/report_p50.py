@@ -58,7 +58,8 @@ def ratios_to_target(view: dict, baseline: str) -> dict[str, float]:
 def _target_parts(data: dict, baseline: str) -> list[str]:
     """For each way the target was timed: how the queries spread against it, and where the time of the query
     furthest from it goes (the query alone, our application in process, our server over HTTP)."""
-    lines = []
+    failed = (data.get("interleaved") or {}).get("error")
+    lines = ["", f"The p50 target with the engines interleaved could not be timed: {failed}"] if failed else []
     parts = [
         ("pyoxigraph in-process (the query and its serialization)", "pyoxigraph"),
         ("our application in-process (adds Flask and the protocol)", "anakinra-kg app in-process"),

@@ -128,6 +128,10 @@ class AnakinraApp(Engine):
         """A client calling the application's WSGI function."""
         return WsgiClient(self.app.wsgi_app)
 
+    def stop(self) -> None:
+        """End the application's idle query threads (the benchmark's process goes on)."""
+        self.app.extensions["anakinra_kg.pool"].close()
+
 
 class WsgiClient(Client):
     """Sends GET /sparql?query=... to a WSGI application in this thread: no socket, no HTTP parsing.
