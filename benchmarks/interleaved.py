@@ -14,12 +14,11 @@ of a light query about doubles), as under a mixed load. Both figures are reporte
 from __future__ import annotations
 
 import statistics
-import time
-from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .engines.base import Client, Dataset, Engine
-from .workload import Query
+from .workload import Query, timings
 
 ROUND_TRIP = "ASK {}"
 
@@ -28,7 +27,7 @@ def p50s(
     engines: list[tuple[Engine, Path]], dataset: Dataset, queries: list[Query], rounds: int, per_round: int = 3
 ) -> dict:
     """Load (each into its folder) and start the engines, time each query ``per_round`` times per engine in each
-    of ``rounds`` rounds (after one untimed call), stop them.
+    of ``rounds`` rounds (after one untimed call; ``workload.timings``), stop them.
 
     Returns {"rounds", "per_round", "engines": [{"engine", "queries": {name: {"p50", "runs"}}, "round_trip_p50"}]}.
     """
@@ -44,24 +43,11 @@ def p50s(
             order = clients[turn % len(clients) :] + clients[: turn % len(clients)]
             for name, text in texts:
                 for engine_name, client in order:
-                    times[engine_name].setdefault(name, []).extend(_timed(client.query, text, per_round))
+                    times[engine_name].setdefault(name, []).extend(timings(partial(client.query, text), per_round))
     finally:
         for engine, _ in engines:
             engine.stop()
     return {"rounds": rounds, "per_round": per_round, "engines": [_medians(name, t) for name, t in times.items()]}
-
-
-def _timed(query: Callable, text: str, runs: int) -> list[float]:
-    """One untimed call, then ``runs`` timed ones; an answer other than 200 is an error."""
-    query(text)
-    seconds = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = query(text)
-        seconds.append(time.perf_counter() - started)
-        if answer.status != 200:
-            raise RuntimeError(f"HTTP {answer.status} for {text[:80]!r}")
-    return seconds
 
 
 def _medians(engine: str, times: dict[str, list[float]]) -> dict:

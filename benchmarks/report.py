@@ -178,8 +178,8 @@ def _targets(run: dict) -> list[str]:
         _check(lines, data, f"{mixed}, repeated queries, > 1x Oxigraph server", ratio, (ratio or 0) > 1, "x")
         for how, view in report_p50.views(data) if data["dataset"] == "article" else []:
             worst = max(report_p50.ratios_to_target(view, run["baseline"]).values(), default=None)
-            target = f"worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5 ({how})"
-            _check(lines, data, target, worst, (worst or 9) <= 1.5, "x")
+            target = f"worst p50 / (pyoxigraph p50 + HTTP round trip) <= {report_p50.TARGET} ({how})"
+            _check(lines, data, target, worst, worst is not None and worst <= report_p50.TARGET, "x")
         build = data.get("build", {}).get("seconds")
         if base and build and base.get("load_seconds") and data["dataset"] != "article":
             ratio = base["load_seconds"] / build

@@ -60,11 +60,9 @@ def yardstick() -> float:
     return statistics.median(once() for _ in range(31))
 
 
-def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> tuple[float, float, int]:
-    """Run a query ``warmup`` + ``repeat`` times in a row (fewer, but at least 3, past ``budget`` seconds).
-
-    Returns (p50, p95, runs).
-    """
+def timings(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> list[float]:
+    """Run a query ``warmup`` + ``repeat`` times in a row (fewer, but at least 3, past ``budget`` seconds) and
+    return the seconds of each timed run; an answer other than 200 or 304 is an error."""
     for _ in range(warmup):
         run()
     times: list[float] = []
@@ -75,6 +73,12 @@ def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: flo
         times.append(time.perf_counter() - started)
         if answer.status not in (200, 304):
             raise RuntimeError(f"HTTP {answer.status}")
+    return times
+
+
+def latency(run: Callable[[], Answer], repeat: int, warmup: int = 1, budget: float = 1e9) -> tuple[float, float, int]:
+    """The p50 and p95 of ``timings`` (same arguments), and how many runs were timed."""
+    times = timings(run, repeat, warmup, budget)
     return statistics.median(times), percentile(times, 95), len(times)
 
 

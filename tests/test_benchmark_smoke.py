@@ -292,3 +292,39 @@ def test_a_query_failing_while_timed_is_its_figure_and_the_engine_goes_on(tmp_pa
     engine = _engine_of(FailsAfterFirst)
     row = measure(engine, engine.client(), Query("ask", "ASK {}"), args, {})
     assert row == {"error": "RuntimeError while timed: HTTP 503"}
+
+
+def test_interleaved_rounds_take_turns_and_a_failure_is_reported(tmp_path: Path) -> None:
+    """Each round runs every query on each engine in a rotating order; an engine's error answer stops the
+    interleaved run, and the report says so instead of giving a figure."""
+    from benchmarks import interleaved, report_p50
+    from benchmarks.engines.base import Client, Dataset
+    from benchmarks.workload import Query
+
+    calls: list[tuple[str, str]] = []
+
+    def scripted(label: str, status: int = 200) -> object:
+        class Labelled(Client):
+            def query(self, sparql: str) -> Answer:
+                calls.append((label, sparql))
+                return Answer(status, b"", JSON_RESULTS)
+
+        engine = _engine_of(Labelled)
+        engine.name = label
+        return engine
+
+    dataset = Dataset("article", [], 0, tmp_path)
+    queries = [Query("q1", "ASK { <urn:a> ?p ?o }"), Query("q2", "ASK { <urn:b> ?p ?o }")]
+    engines = [(scripted("one"), tmp_path), (scripted("two"), tmp_path)]
+    timed = interleaved.p50s(engines, dataset, queries, rounds=2, per_round=3)
+    assert [e["engine"] for e in timed["engines"]] == ["one", "two"]
+    for engine in timed["engines"]:
+        assert {name: row["runs"] for name, row in engine["queries"].items()} == {"q1": 6, "q2": 6}
+        assert engine["round_trip_p50"] > 0
+    first_of_each_turn = [label for i, (label, _) in enumerate(calls) if i % 4 == 0]  # 1 untimed + 3 timed
+    assert first_of_each_turn[:2] == ["one", "two"] and first_of_each_turn[6:8] == ["two", "one"]  # rotated
+
+    with pytest.raises(RuntimeError, match="HTTP 500"):
+        interleaved.p50s([(scripted("ok"), tmp_path), (scripted("bad", 500), tmp_path)], dataset, queries, 1)
+    lines = report_p50._target_parts({"engines": [], "interleaved": {"error": "RuntimeError: HTTP 500"}}, "x")
+    assert "The p50 target with the engines interleaved could not be timed: RuntimeError: HTTP 500" in lines

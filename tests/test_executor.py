@@ -111,3 +111,16 @@ def test_the_pool_remembers_a_digest_of_the_query_not_its_text(tmp_path) -> None
 
         sparql.execute(QueryJob(text=padded, store_path=str(tmp_path)))
     assert seen and len(repr(seen[0])) < 1_000
+
+
+def test_closing_the_pool_ends_its_idle_query_threads() -> None:
+    """close() lets this process's query threads end (the benchmark's in-process app stops them so)."""
+    pool = Pool(3, timeout=5)
+    worker = pool.run(where)
+    assert any(t.ident == worker for t in threading.enumerate())
+    pool.close()
+    deadline = time.monotonic() + 5
+    while any(t.ident == worker for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not any(t.ident == worker for t in threading.enumerate())
+    assert pool.run(where) != threading.get_ident()  # used again, it starts fresh threads
