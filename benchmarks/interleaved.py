@@ -2,9 +2,10 @@
 
 The per-engine runs time one engine after another, minutes apart; this VM's speed drifts by up to 1.7x in
 that time (see ``workload.yardstick``), which the ratios between engines then carry. Here the target's
-engines (pyoxigraph in-process, Oxigraph server, our server, and our application in-process when asked
-for) are all started at once, and each round times every query (then ``ASK {}``) on each engine in turn,
-the engines in a rotating order: every engine's median comes from the same stretch of time.
+engines (pyoxigraph in-process, Oxigraph server on RocksDB and in memory, our server, and our application
+in-process, when asked for; and pyoxigraph in a bare WSGI app under granian, the least Python endpoint) are
+all started at once, and each round times every query (then ``ASK {}``) on each engine in turn, the engines
+in a rotating order: every engine's median comes from the same stretch of time.
 
 It also measures something a little different: between two engines' turns the others run, so every engine
 answers with colder CPU caches than in a run of the same query over and over (pyoxigraph's in-process p50

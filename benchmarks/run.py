@@ -50,7 +50,7 @@ ENGINES = {
     "rdflib": Rdflib,
 }
 BASELINE = OxigraphServer.name
-INTERLEAVED = ("pyoxigraph", "oxigraph", "ours", "ours-app")  # the p50 target's engines, timed in turns
+INTERLEAVED = ("pyoxigraph", "oxigraph", "oxigraph-memory", "ours", "ours-app")  # the p50 target's, timed in turns
 
 
 def article_dataset(workdir: Path, record: dict) -> Dataset:
@@ -201,6 +201,8 @@ def run_dataset(name: str, args, queries: list[Query]) -> dict:
 def run_interleaved(args, dataset: Dataset, queries: list[Query], folder: Path, store: Path) -> dict:
     """The p50 target's engines timed in turns (interleaved.py), when at least two of them can run here."""
     engines = [(ENGINES[key](), key) for key in INTERLEAVED if key in args.engines]
+    if not args.no_floors:  # the least Python endpoint, beside them: how near any of it can come to the target
+        engines.append((FLOORS["sparql-floor"](), "sparql-floor"))
     runnable = [(e, engine_folder(folder / key, store)) for e, key in engines if not e.skip_reason(dataset)]
     if len(runnable) < 2:
         return {}
@@ -235,7 +237,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=30, help="seconds per measurement before stopping early")
     parser.add_argument("--engines", default=",".join(ENGINES), help=f"subset of {','.join(ENGINES)}")
     parser.add_argument("--no-article", action="store_true", help="skip the catalogue on the article's graph")
-    parser.add_argument("--no-floors", action="store_true", help="skip the round trips of bare granian and Flask")
+    floors = "skip the floors: bare granian, Flask, and pyoxigraph in a bare WSGI app"
+    parser.add_argument("--no-floors", action="store_true", help=floors)
     parser.add_argument("--quick", action="store_true", help="smoke run: small graph, few runs")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--catalogue", type=Path, default=ROOT / "queries", help="the catalogue's .rq folder")

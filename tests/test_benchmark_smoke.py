@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -161,10 +162,14 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
         "anakinra-kg app in-process (WSGI call, no HTTP)",
     ]
     timed[1:1] = ["Oxigraph server (RocksDB)"] if oxigraph_command() else []
+    timed.append(FLOORS["sparql-floor"]().name)  # the least Python endpoint, timed on the catalogue beside them
     assert [e["engine"] for e in interleaved["engines"]] == timed
     assert all(set(e["queries"]) == catalogue and e["round_trip_p50"] > 0 for e in interleaved["engines"])
     if oxigraph_command():  # the target's baseline ran: the worst query's p50 is taken apart, both ways
-        assert "The p50 target, engines interleaved, 1 rounds:" in table and "- our application in-process" in table
+        assert "The p50 target, engines interleaved, 1 rounds: our server," in table
+        assert "- our application in-process" in table
+        assert "The least Python endpoint (pyoxigraph in a bare WSGI app under granian): " in table
+        assert "The same ratio for Oxigraph server (RocksDB) itself: " in table
         assert "| article | worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5 (engines interleaved" in table
 
 
@@ -328,3 +333,38 @@ def test_interleaved_rounds_take_turns_and_a_failure_is_reported(tmp_path: Path)
         interleaved.p50s([(scripted("ok"), tmp_path), (scripted("bad", 500), tmp_path)], dataset, queries, 1)
     lines = report_p50._target_parts({"engines": [], "interleaved": {"error": "RuntimeError: HTTP 500"}}, "x")
     assert "The p50 target with the engines interleaved could not be timed: RuntimeError: HTTP 500" in lines
+
+
+def test_the_least_python_endpoint_answers_as_pyoxigraph_does_and_refuses_bad_queries(tmp_path: Path) -> None:
+    """The SPARQL floor (pyoxigraph in a bare WSGI app under granian) gives pyoxigraph's own answers over HTTP,
+    and a missing or malformed query gets a 400, not a 500."""
+    from benchmarks.engines.base import Dataset
+    from benchmarks.engines.inprocess import Pyoxigraph
+
+    data = tmp_path / "tiny.nq"
+    data.write_text(
+        '<urn:a> <urn:p> <urn:b> <urn:g1> .\n<urn:b> <urn:p> <urn:c> <urn:g2> .\n<urn:c> <urn:q> "x" <urn:g2> .\n'
+    )
+    dataset = Dataset("tiny", [data], 3, tmp_path)
+    reference, floor = Pyoxigraph(), FLOORS["sparql-floor"]()
+    reference.load(dataset, tmp_path)
+    floor.load(dataset, tmp_path)
+    floor.start()
+    try:
+        queries = [
+            "SELECT ?s ?o WHERE { ?s <urn:p> ?o }",
+            "ASK { <urn:c> <urn:q> ?x }",
+            "CONSTRUCT { ?o <urn:r> ?s } WHERE { ?s <urn:p> ?o }",
+        ]
+        for text in queries:
+            served, expected = floor.client().query(text), reference.client().query(text)
+            assert served.status == 200 and served.content_type == expected.content_type
+            assert compare.same(compare.parse(expected, text), compare.parse(served, text), text) == (True, "")
+        assert compare.size(compare.parse(floor.client().query(queries[0]), queries[0])) == 2  # the union graph
+        connection = http.client.HTTPConnection("127.0.0.1", urlsplit(floor.url).port)
+        for target in ("/sparql", "/sparql?query=SELEC"):
+            connection.request("GET", target)
+            answer = connection.getresponse()
+            assert answer.status == 400 and answer.read(), target
+    finally:
+        floor.stop()

@@ -29,9 +29,7 @@ class Pyoxigraph(Engine):
     def load(self, dataset: Dataset, workdir: Path) -> float:
         """Bulk load every file into an in-memory store."""
         started = time.perf_counter()
-        self.store = ox.Store()
-        for path in dataset.files:
-            self.store.bulk_load(path=path, format=OX_FORMATS[path.suffix])
+        self.store = load_store(dataset.files)
         return time.perf_counter() - started
 
     def start(self) -> float:
@@ -41,6 +39,14 @@ class Pyoxigraph(Engine):
     def client(self) -> Client:
         """A client calling the store directly."""
         return PyoxigraphClient(self.store)
+
+
+def load_store(files: Iterable[Path]) -> ox.Store:
+    """An in-memory pyoxigraph store holding every file (Turtle into the default graph, N-Quads as they are)."""
+    store = ox.Store()
+    for path in files:
+        store.bulk_load(path=path, format=OX_FORMATS[path.suffix])
+    return store
 
 
 class PyoxigraphClient(Client):
