@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any
 
@@ -123,11 +123,19 @@ def _serialized(
     """Write results (or triples) in ``fmt``, compacted with a JSON-LD ``context`` if given: to ``output``, else
     returned as bytes."""
     if isinstance(results, ox.QueryTriples | list):
-        if context is not None:
-            return jsonld.compact_triples(list(results), context)
-        prefixes = prefix_map() if fmt.writes_prefixes else None
-        return ox.serialize(results, output, format=fmt.oxigraph, prefixes=prefixes)
+        return write_triples(results, fmt, context, output)
     return results.serialize(output, format=fmt.oxigraph)
+
+
+def write_triples(
+    triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any] | None = None, output: _Sink | None = None
+) -> bytes:
+    """Write triples in an RDF format: JSON-LD compacted with ``context`` if given, else with the project prefixes
+    in the syntaxes that abbreviate with them (pyoxigraph converts every prefix it is handed, on every call)."""
+    if context is not None and fmt.name == "jsonld":
+        return jsonld.compact_triples(list(triples), context)
+    prefixes = prefix_map() if fmt.writes_prefixes else None
+    return ox.serialize(triples, output, format=fmt.oxigraph, prefixes=prefixes)
 
 
 class _LimitPassedError(Exception):

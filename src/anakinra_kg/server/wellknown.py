@@ -4,14 +4,11 @@ dataset (/.well-known/void, as UniProt's endpoint has it), both open to every or
 from __future__ import annotations
 
 import json
-from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 from flask_cors import cross_origin
 
-from .. import formats, jsonld
-from ..prefixes import prefix_map
+from .. import formats, jsonld, query
 from .errors import plain
 from .published import NoBuildError, Published, etag_of, publisher
 
@@ -46,17 +43,10 @@ def void() -> Response:
         built = publisher().context()  # the build's context; its Last-Modified is the build's time
     except NoBuildError as error:
         return plain(503, str(error))
-    body = serialize(triples, fmt, json.loads(built.read())["@context"])
+    body = query.write_triples(triples, fmt, json.loads(built.read())["@context"])
     response = _conditional(body, fmt.content_type, built, etag_of(body))
     response.headers["Vary"] = "Accept"
     return response
-
-
-def serialize(triples: list[ox.Triple], fmt: formats.Format, context: dict[str, Any]) -> bytes:
-    """Write the description with the project prefixes (JSON-LD: compacted with the project @context)."""
-    if fmt.name == "jsonld":
-        return jsonld.compact_triples(triples, context)
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefix_map() if fmt.writes_prefixes else None)
 
 
 def _names() -> tuple[str, ...]:
