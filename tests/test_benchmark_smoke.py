@@ -106,7 +106,8 @@ def test_missing_prefixes_are_declared_for_peers() -> None:
 
 
 def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
-    engines = ["pyoxigraph", "rdflib", "ours", "ours-app", "ours-cached"] + (["oxigraph"] if oxigraph_command() else [])
+    engines = ["pyoxigraph", "rdflib", "ours", "ours-app", "ours-cached"]
+    engines += ["oxigraph", "oxigraph-memory"] if oxigraph_command() else []
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--repeat", "1", "--per-client", "1"]
     argv += ["--clients", "2", "--round-trips", "20", "--interleave-rounds", "1", "--engines", ",".join(engines)]
     argv += ["--strict"]
@@ -161,7 +162,7 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
         "anakinra-kg serve (cache off)",
         "anakinra-kg app in-process (WSGI call, no HTTP)",
     ]
-    timed[1:1] = ["Oxigraph server (RocksDB)"] if oxigraph_command() else []
+    timed[1:1] = ["Oxigraph server (RocksDB)", "Oxigraph server (in memory)"] if oxigraph_command() else []
     timed.append(FLOORS["sparql-floor"]().name)  # the least Python endpoint, timed on the catalogue beside them
     assert [e["engine"] for e in interleaved["engines"]] == timed
     assert all(set(e["queries"]) == catalogue and e["round_trip_p50"] > 0 for e in interleaved["engines"])
@@ -170,6 +171,7 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
         assert "- our application in-process" in table
         assert "The least Python endpoint (pyoxigraph in a bare WSGI app under granian): " in table
         assert "The same ratio for Oxigraph server (RocksDB) itself: " in table
+        assert "The same ratio for Oxigraph server (in memory) itself: " in table
         assert "| article | worst p50 / (pyoxigraph p50 + HTTP round trip) <= 1.5 (engines interleaved" in table
 
 
