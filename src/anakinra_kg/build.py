@@ -10,11 +10,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import __version__, mappings, sources, store
-from .prefixes import graph_iri
+from .prefixes import STANDARD, graph_iri
 
-PROV = "http://www.w3.org/ns/prov#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PROV, XSD = STANDARD["prov"], STANDARD["xsd"]
+RDF_TYPE = ox.NamedNode(STANDARD["rdf"] + "type")
 BUILD = ox.NamedNode(graph_iri("provenance") + "#build")
 
 Progress = Callable[[int], None]  # bytes of source files loaded so far

@@ -20,10 +20,10 @@ from rdflib.plugins.sparql import parser
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
-from ..prefixes import prefix_map
+from ..prefixes import STANDARD, prefix_map
 from ..query import QueryError, QuerySyntaxError, syntax_message
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = STANDARD["xsd"]
 ENGINE_SCHEMES = re.compile(r"^(bif|sql):", re.IGNORECASE)  # Virtuoso's built-in SQL functions
 FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 

@@ -8,17 +8,11 @@ import pyoxigraph as ox
 
 from .. import formats
 from ..metadata import DATASET
-from ..prefixes import BASE, VOCAB
+from ..prefixes import BASE, STANDARD, VOCAB
 from ..settings import Settings
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-VOID = "http://rdfs.org/ns/void#"
-DCTERMS = "http://purl.org/dc/terms/"
-DCAT = "http://www.w3.org/ns/dcat#"
+SD, RDF, RDFS, OWL, XSD = (STANDARD[name] for name in ("sd", "rdf", "rdfs", "owl", "xsd"))
+VOID, DCTERMS, DCAT = STANDARD["void"], STANDARD["dcterms"], STANDARD["dcat"]
 SIMPLE_ENTAILMENT = "http://www.w3.org/ns/entailment/Simple"
 
 # The endpoint's limits: SD has no terms for them; the ontology defines these (label, IAO:0000115 definition).
@@ -66,13 +60,6 @@ def describe(
         triples.append(_t(service, RDFS + "seeAlso", ox.NamedNode(void_url)))
     dataset = DATASET if void else ox.BlankNode("dataset")
     return triples + _limits(service, settings) + _dataset(service, dataset, counts) + list(void)
-
-
-def serialize(triples: Triples, fmt: formats.Format) -> bytes:
-    """Write the description in an RDF format, with the project prefixes and the SD ones."""
-    prefixes = {"sd": SD, "void": VOID, "dcterms": DCTERMS, "ak": VOCAB, "rdfs": RDFS, "xsd": XSD, "owl": OWL}
-    prefixes |= {"dcat": DCAT, "dataset": DATASET.value + "/"}
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
 
 
 def _limits(service: ox.BlankNode, settings: Settings) -> Triples:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from .. import backends, formats
+from .. import backends, formats, query
 from . import guard, service_description, worker
 from .cache import Entry, Key, ResultCache, cacheable, etag
 from .errors import plain
@@ -207,7 +207,7 @@ def _service_description(asked: ProtocolRequest) -> Response:
     except NoBuildError:
         void, void_url = [], None
     triples = service_description.describe(endpoint_url, settings, counts, void, void_url)
-    return Response(service_description.serialize(triples, fmt), content_type=fmt.content_type, headers=VARY)
+    return Response(query.write_triples(triples, fmt), content_type=fmt.content_type, headers=VARY)
 
 
 def _prefers_html() -> bool:

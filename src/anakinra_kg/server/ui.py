@@ -18,7 +18,7 @@ from .render import Renderer, Value, literal
 bp = Blueprint("ui", __name__)
 
 HTML = "text/html; charset=utf-8"
-DCTERMS, VOID, OWL = STANDARD["dcterms"], "http://rdfs.org/ns/void#", STANDARD["owl"]
+DCTERMS, VOID, OWL = STANDARD["dcterms"], STANDARD["void"], STANDARD["owl"]
 EXAMPLES = "anakinra_kg.examples"
 _home_lock = threading.Lock()
 
