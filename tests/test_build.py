@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from anakinra_kg import build, sources, store
@@ -12,6 +14,7 @@ from anakinra_kg import build, sources, store
 from .conftest import run_cli
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def _count(project: Path) -> int:
@@ -91,3 +94,60 @@ def test_build_reports_graphs(store_link: Path) -> None:
     db = store.open_read_only(store_link)
     names = {g.value.rsplit("/", 1)[-1] for g in db.named_graphs()}
     assert {"ontology", "data", "provenance"} <= names
+
+
+def _source(n: int = 5000) -> ox.Store:
+    """An in-memory store with quads in two named graphs, blank nodes among them (several pipe buffers' worth)."""
+    db = ox.Store()
+    ex = "https://example.org/"
+    for i in range(n):
+        graph = ox.NamedNode(f"{ex}g{i % 2}")
+        node = ox.BlankNode(f"b{i}") if i % 3 == 0 else ox.NamedNode(f"{ex}s{i}")
+        db.add(ox.Quad(node, ox.NamedNode(f"{ex}p"), ox.Literal(f"value {i} " + "x" * 40), graph))
+    return db
+
+
+def _copy_threads() -> list[threading.Thread]:
+    """The copy's threads still alive."""
+    return [t for t in threading.enumerate() if t.name.startswith("store-copy")]
+
+
+def test_the_copy_to_disk_writes_every_quad_while_the_caller_works(tmp_path: Path) -> None:
+    """The background copy writes the same quads (named graphs, blank nodes) as the in-memory store holds."""
+    source, target = _source(), ox.Store(str(tmp_path / "disk"))
+    with store.copying(source, target) as dumped:
+        dumped()
+        source.add(ox.Quad(ox.NamedNode("https://example.org/late"), RDF_TYPE, RDF_TYPE))  # after the dump
+    assert len(target) == len(source) - 1
+    assert sorted(map(str, target.named_graphs())) == sorted(map(str, source.named_graphs()))
+    written = {(str(q.predicate), str(q.object), str(q.graph_name)) for q in target}
+    assert written == {(str(q.predicate), str(q.object), str(q.graph_name)) for q in source} - {
+        (str(RDF_TYPE), str(RDF_TYPE), "DEFAULT")
+    }
+    assert not _copy_threads()
+
+
+def test_a_failed_load_is_reported_and_stops_the_dump(tmp_path: Path) -> None:
+    """When the disk store refuses the load, its own error comes out (not the dump's broken pipe), no thread hangs."""
+    ox.Store(str(tmp_path / "disk")).flush()
+    read_only = ox.Store.read_only(str(tmp_path / "disk"))
+    with pytest.raises(RuntimeError, match="read-write"), store.copying(_source(), read_only):
+        pass
+    assert not _copy_threads()
+
+
+def test_a_check_failing_during_the_copy_leaves_the_previous_store(project_copy: Path, tmp_path: Path) -> None:
+    """A check that fails while the new store is being written: the copy stops, the half-written folder goes,
+    the previous build stays current."""
+    link = tmp_path / "store"
+    build.build(project_copy / "ontology", project_copy / "data", link)
+    target = link.resolve()
+
+    def failing(work: ox.Store) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build.build(project_copy / "ontology", project_copy / "data", link, checks=[failing])
+    assert link.resolve() == target
+    assert [p for p in store.builds_dir(link).iterdir()] == [target]
+    assert not _copy_threads()

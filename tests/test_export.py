@@ -69,7 +69,7 @@ def test_turtle_is_deterministic_across_builds(project_copy: Path, tmp_path: Pat
     outputs = []
     for name in ("one", "two"):
         link = tmp_path / name / "store"
-        build.build(project_copy / "ontology", project_copy / "data", link, derive=[metadata.step(Settings())])
+        build.build(project_copy / "ontology", project_copy / "data", link, describe=metadata.description(Settings()))
         outputs.append(
             export.serialize(ox.Store.read_only(str(link.resolve())), "turtle", ["ontology", "data", "metadata"])
         )

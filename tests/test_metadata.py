@@ -98,7 +98,7 @@ def test_endpoint_and_download_base_are_settings(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ANAKINRA_KG_DOWNLOAD_BASE", "https://kg.example.org/files")
     db = ox.Store()
     sources.load_into(db, sources.discover(ROOT / "ontology", ROOT / "data"))
-    metadata.step(Settings())(db)
+    db.extend(metadata.description(Settings())(db))
     described = {(q.predicate.value, q.object.value) for q in db.quads_for_pattern(None, None, None, metadata.GRAPH)}
     assert ("http://rdfs.org/ns/void#sparqlEndpoint", "https://kg.example.org/sparql") in described
     assert ("http://rdfs.org/ns/void#dataDump", "https://kg.example.org/files/anakinra.ttl") in described

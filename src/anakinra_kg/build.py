@@ -18,7 +18,8 @@ BUILD = ox.NamedNode(graph_iri("provenance") + "#build")
 
 Progress = Callable[[int], None]  # bytes of source files loaded so far
 Check = Callable[[ox.Store], None]  # raises to stop the build (e.g. SHACL violations)
-Derive = Callable[[ox.Store], None]  # adds quads to the store (inferred, mappings, metadata)
+Derive = Callable[[ox.Store], None]  # adds quads to the store (inferred, mappings)
+Describe = Callable[[ox.Store], list[ox.Quad]]  # reads the store, returns its description (metadata)
 COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
@@ -43,14 +44,16 @@ def build(
     progress: Progress | None = None,
     checks: Iterable[Check] = (),
     derive: Iterable[Derive] = (),
+    describe: Describe | None = None,
 ) -> BuildReport:
     """Load every source into a store, add derived quads, run the checks, and write it as a new store swapped in.
 
-    The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given ``derive``
-    steps run after it in order, each seeing the store so far, the description of the build included
-    (so metadata, last, counts everything); ``checks`` then see everything. Any error (bad syntax, a
-    failed check, an interruption) removes the new store and leaves the previous one in place. All of it runs
-    on an in-memory store, written to disk once by the bulk loader: no index is updated quad by quad.
+    The mapping set of ``data_dir`` (SSSOM) is always the first derive step; the given ``derive`` steps run
+    after it in order, each seeing the store so far, the description of the build included. Then the store is
+    written to disk by the bulk loader in the background (no index is updated quad by quad) while ``describe``
+    (metadata: it counts everything written) and the ``checks`` run beside it; the checks see the description
+    too, and it is added to the disk store last. Any error (bad syntax, a failed check, an interruption)
+    removes the new store and leaves the previous one in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     mapping_file = data_dir / mappings.FILE_NAME
@@ -59,11 +62,15 @@ def build(
     work.extend(provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else [])))
     for step in (mappings.derive(data_dir), *derive):
         step(work)
-    for check in checks:
-        check(work)
-    counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
     with store.new_build(link) as new:
-        store.copy(work, new, store.builds_dir(link))
+        with store.copying(work, new) as dumped:
+            described = describe(work) if describe else []
+            dumped()  # the work store has been read in full: it may change again
+            work.extend(described)
+            for check in checks:
+                check(work)
+            counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
+        new.extend(described)
     return BuildReport(store.current_build(link), counts)
 
 

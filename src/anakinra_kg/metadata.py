@@ -263,11 +263,13 @@ def _linksets(triples: set[ox.Triple]) -> list[tuple]:
     return out
 
 
-def step(settings: Settings) -> Callable[[ox.Store], None]:
-    """The build's last derive step: describe everything built so far, with the endpoint and dumps of the settings."""
+def description(settings: Settings) -> Callable[[ox.Store], list[ox.Quad]]:
+    """The build's description step: describe everything built so far, with the endpoint and dumps of the settings.
 
-    def add(store: ox.Store) -> None:
-        quads = describe_store(store, endpoint=settings.sparql_endpoint, download_base=settings.download_base)
-        store.bulk_extend(quads)
+    It only reads the store (the build writes the store to disk meanwhile) and returns the quads to add.
+    """
 
-    return add
+    def describe(store: ox.Store) -> list[ox.Quad]:
+        return describe_store(store, endpoint=settings.sparql_endpoint, download_base=settings.download_base)
+
+    return describe

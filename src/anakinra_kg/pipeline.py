@@ -21,5 +21,6 @@ def run(settings: Settings, *, checked: bool = True, progress: build.Progress | 
         settings.store_path,
         progress=progress,
         checks=checks,
-        derive=[rules.infer, metadata.step(settings)],
+        derive=[rules.infer],
+        describe=metadata.description(settings),
     )

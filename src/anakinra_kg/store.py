@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import io
 import os
 import shutil
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -67,16 +68,72 @@ def new_build(link: Path) -> Iterator[ox.Store]:
     _prune(root, keep=folder)
 
 
-def copy(source: ox.Store, target: ox.Store, scratch: Path) -> None:
-    """Write every quad of ``source`` (in memory) into the empty on-disk ``target`` with the bulk loader.
+@contextmanager
+def copying(source: ox.Store, target: ox.Store) -> Iterator[Callable[[], None]]:
+    """Write every quad of ``source`` (in memory) into the empty on-disk ``target`` while the caller works on.
 
-    The quads go through an N-Quads file in ``scratch`` (parsed leniently: pyoxigraph wrote it)
-    rather than through Python objects, so the copy runs in Rust end to end.
+    One thread dumps the source as N-Quads into a pipe, another bulk-loads the pipe into the target: the
+    quads never go through Python objects, never touch the disk twice, and the caller's work (statistics,
+    checks) runs beside the load on the other core. The caller gets a function that waits until the source has
+    been read in full; it must not change the source before calling it. Leaving the block waits for the load
+    and raises what failed; an error in the block stops the dump (the load then ends early) and is re-raised
+    once both threads are done, so the caller never removes a folder still being written.
     """
-    with tempfile.NamedTemporaryFile(suffix=".nq", dir=scratch) as dump:
-        source.dump(dump, ox.RdfFormat.N_QUADS)
-        dump.flush()
-        target.bulk_load(path=dump.name, format=ox.RdfFormat.N_QUADS, lenient=True)
+    read_end, write_end = os.pipe()
+    sink = _Sink(write_end)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-copy") as pool:
+        dump = pool.submit(_dump, source, sink)
+        load = pool.submit(_load, target, read_end)
+        try:
+            yield dump.result
+        except BaseException:
+            sink.cancelled = True
+            wait([dump, load])
+            raise
+        wait([dump, load])
+        errors = [error for error in (dump.exception(), load.exception()) if error is not None]
+        if errors:  # the dump's broken pipe only says that the load stopped: report the load's error then
+            raise next((e for e in errors if not isinstance(e, BrokenPipeError)), errors[0])
+
+
+class _CancelledError(Exception):
+    """The copy was stopped because the build failed."""
+
+
+class _Sink(io.RawIOBase):
+    """The pipe's writing end, which stops the dump once the build has failed."""
+
+    def __init__(self, fd: int) -> None:
+        self._out = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.cancelled = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if self.cancelled:
+            raise _CancelledError("the build failed; copy stopped")
+        return self._out.write(data)
+
+    def close(self) -> None:
+        if not self._out.closed:
+            with suppress(BrokenPipeError):  # the load stopped reading: its own error is the one to report
+                self._out.close()
+        super().close()
+
+
+def _dump(source: ox.Store, sink: _Sink) -> None:
+    """Dump the source as N-Quads into the pipe, and close it so the load sees the end."""
+    try:
+        source.dump(sink, ox.RdfFormat.N_QUADS)
+    finally:
+        sink.close()
+
+
+def _load(target: ox.Store, fd: int) -> None:
+    """Bulk-load N-Quads from the pipe (parsed leniently: pyoxigraph wrote them)."""
+    with os.fdopen(fd, "rb", buffering=1 << 20) as pipe:
+        target.bulk_load(pipe, ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def _swap_link(link: Path, target: Path) -> None:
