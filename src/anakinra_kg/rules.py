@@ -4,8 +4,8 @@ The axioms (subclass, equivalent class, domain, range, someValuesFrom restrictio
 symmetric, transitive properties, property chains) are read from the store (the ontology and imported
 modules), their closures taken once in Python (the schema is small), and then one SPARQL CONSTRUCT query per
 rule kind runs over the data, with the closed axioms as a VALUES table; what it derives is loaded into the
-inferred graph and into a scratch graph of the round, which the next round reads (semi-naive). Rounds repeat until nothing new
-is derived. What is kept is what ``reason.infer`` (owlrl, the reference) keeps: entailments about the
+inferred graph and into a scratch graph of the round, which the next round reads (semi-naive). Rounds repeat
+until nothing new is derived. What is kept is what ``reason.infer`` (owlrl, the reference) keeps: entailments about the
 project's individuals (subjects under ID), no blank nodes, no trivial types.
 """
 
