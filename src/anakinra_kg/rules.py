@@ -55,7 +55,7 @@ def _closure(pairs: Iterable[tuple[ox.Term, ox.Term]], symmetric: bool = False) 
     return reach
 
 
-def _list(store: ox.Store, head: ox.Term) -> list[ox.Term]:
+def members(store: ox.Store, head: ox.Term) -> list[ox.Term]:
     """The members of an RDF list."""
     first, rest, nil = (ox.NamedNode(RDF + n) for n in ("first", "rest", "nil"))
     members = []
@@ -89,7 +89,7 @@ class Schema:
             if r in on_property
             for d in self.supers.get(r, ())
         ]
-        self.chains = [(p, _list(store, head)) for p, head in _edges(store, OWL + "propertyChainAxiom")]
+        self.chains = [(p, members(store, head)) for p, head in _edges(store, OWL + "propertyChainAxiom")]
 
     def _up(self, cls: ox.Term) -> set[ox.Term]:
         """A named class and its named superclasses."""
