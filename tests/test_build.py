@@ -10,11 +10,12 @@ import pyoxigraph as ox
 import pytest
 
 from anakinra_kg import build, sources, store
+from anakinra_kg.prefixes import STANDARD
 
 from .conftest import run_cli
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+RDF_TYPE = ox.NamedNode(STANDARD["rdf"] + "type")
 
 
 def _count(project: Path) -> int:
@@ -127,13 +128,22 @@ def test_the_copy_to_disk_writes_every_quad_while_the_caller_works(tmp_path: Pat
     assert not _copy_threads()
 
 
-def test_a_failed_load_is_reported_and_stops_the_dump(tmp_path: Path) -> None:
+def test_a_failed_load_is_reported_with_its_own_error(tmp_path: Path) -> None:
     """When the disk store refuses the load, its own error comes out (not the dump's broken pipe), no thread hangs."""
     ox.Store(str(tmp_path / "disk")).flush()
     read_only = ox.Store.read_only(str(tmp_path / "disk"))
     with pytest.raises(RuntimeError, match="read-write"), store.copying(_source(), read_only):
         pass
     assert not _copy_threads()
+
+
+def test_an_error_in_the_caller_stops_the_dump_early(tmp_path: Path) -> None:
+    """An error while the copy runs stops the dump: the load ends with part of the quads, and the error comes out."""
+    source, target = _source(100_000), ox.Store(str(tmp_path / "disk"))
+    with pytest.raises(KeyboardInterrupt), store.copying(source, target):
+        raise KeyboardInterrupt
+    assert not _copy_threads()
+    assert len(target) < len(source)
 
 
 def test_a_check_failing_during_the_copy_leaves_the_previous_store(project_copy: Path, tmp_path: Path) -> None:

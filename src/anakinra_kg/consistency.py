@@ -68,19 +68,26 @@ def errors(store: ox.Store) -> list[str]:
         if x.startswith(ID):
             found.append(shorten(f"{x} is both {c1} and {c2}, which are disjoint classes"))
     pairs = different(store)
-    rows = " ".join(f"({a} {b})" for a, b in sorted(pairs, key=str))
-    table = f"VALUES (?y1 ?y2) {{ {rows} }}"
-    functional = [FUNCTIONAL_LITERALS] + ([FUNCTIONAL_DIFFERENT.replace("{pairs}", table)] if pairs else [])
-    for text in functional:
-        for row in store.query(text, use_default_graph_as_union=True):
-            x, p, y1, y2 = (row[v] for v in ("x", "p", "y1", "y2"))
-            found.append(shorten(f"{x.value} has two different values of the functional {p.value}: {y1} and {y2}"))
-    inverse = [INVERSE_FUNCTIONAL.replace("{pairs}", table)] if pairs else []
-    for text in inverse:
-        for row in store.query(text, use_default_graph_as_union=True):
-            x, p, y1, y2 = (row[v].value for v in ("x", "p", "y1", "y2"))
-            found.append(shorten(f"{x} is the {p} of two different individuals {y1} and {y2}, but it has only one"))
+    for row in _rows(store, FUNCTIONAL_LITERALS, pairs) + _rows(store, FUNCTIONAL_DIFFERENT, pairs):
+        x, p, y1, y2 = (row[v] for v in ("x", "p", "y1", "y2"))
+        found.append(shorten(f"{x.value} has two different values of the functional {p.value}: {y1} and {y2}"))
+    for row in _rows(store, INVERSE_FUNCTIONAL, pairs):
+        x, p, y1, y2 = (row[v].value for v in ("x", "p", "y1", "y2"))
+        found.append(shorten(f"{x} is the {p} of two different individuals {y1} and {y2}, but it has only one"))
     return sorted(set(found))
+
+
+def _rows(store: ox.Store, query: str, pairs: set[tuple[ox.Term, ox.Term]]) -> list[ox.QuerySolution]:
+    """Run a rule on the union of the graphs, with the pairs stated different as the VALUES table of ``{pairs}``.
+
+    A rule that needs such pairs finds nothing when there are none, so it is not run then.
+    """
+    if "{pairs}" in query:
+        if not pairs:
+            return []
+        rows = " ".join(f"({a} {b})" for a, b in sorted(pairs, key=str))
+        query = query.replace("{pairs}", f"VALUES (?y1 ?y2) {{ {rows} }}")
+    return list(store.query(query, use_default_graph_as_union=True))
 
 
 def tbox(store: ox.Store) -> list[ox.Quad]:
