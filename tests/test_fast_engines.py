@@ -142,3 +142,11 @@ def test_scale_check_catches_each_reasoning_fixture(fixture: Path) -> None:
     expected = next(t for t in fixture.read_text().splitlines() if t.startswith("# expect:")).split(":", 1)[1].strip()
     text = reason.format_text(report)
     assert expected in text, text
+
+
+def test_scale_check_names_a_looping_list() -> None:
+    """An owl:AllDifferent list that comes back to its first node is an error naming the axiom, not an endless walk."""
+    fixture = ROOT / "tests" / "fixtures" / "lists" / "looped-all-different.ttl"
+    expected = next(t for t in fixture.read_text().splitlines() if t.startswith("# expect:")).split(":", 1)[1].strip()
+    with pytest.raises(rules.ListError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        reason.check_at_scale(_inferred_store(fixture))

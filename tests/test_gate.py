@@ -13,6 +13,7 @@ from .conftest import ROOT, run_cli
 
 SHAPE_FIXTURE = ROOT / "tests" / "fixtures" / "shapes" / "PrecautionShape.ttl"
 REASONING_FIXTURE = ROOT / "tests" / "fixtures" / "reasoning" / "disjoint-classes.ttl"
+LIST_FIXTURES = sorted((ROOT / "tests" / "fixtures" / "lists").glob("*-chain.ttl"))
 
 
 def _ask(project: Path, sparql: str) -> bool:
@@ -87,3 +88,27 @@ def test_build_gate_keeps_previous_store(project_copy: Path) -> None:
     assert "WARNING: --no-validate" in forced.stderr
     assert link.resolve() != target
     assert _ask(project_copy, "ASK { precaution:fixture-without-status ?p ?o }")
+
+
+def _expected(fixture: Path) -> str:
+    """The text a fixture's `# expect:` line says the error must hold."""
+    return next(t for t in fixture.read_text().splitlines() if t.startswith("# expect:")).split(":", 1)[1].strip()
+
+
+def test_build_names_a_malformed_list_and_keeps_previous_store(project_copy: Path) -> None:
+    """A property chain whose RDF list stops short or loops stops the build (checked or not) with the chain and the
+    list node named, not a traceback; the previous store keeps answering."""
+    assert len(LIST_FIXTURES) == 2
+    first = run_cli("--project-dir", str(project_copy), "build", "--no-validate")
+    assert first.returncode == 0, first.stderr
+    link = project_copy / "var" / "store"
+    target = link.resolve()
+    for fixture in LIST_FIXTURES:
+        shutil.copy(fixture, project_copy / "data" / "zz-list.ttl")
+        for flags in ([], ["--no-validate"]):
+            out = run_cli("--project-dir", str(project_copy), "build", *flags)
+            assert out.returncode == 1, out.stderr
+            assert _expected(fixture) in out.stderr, out.stderr
+            assert "Traceback" not in out.stderr and "previous store" in out.stderr
+            assert link.resolve() == target
+    assert _ask(project_copy, "ASK { drug:anakinra a ak:Drug }")

@@ -46,7 +46,7 @@ def main(ctx: click.Context, project_dir: Path | None, store_dir: Path | None) -
 @click.pass_context
 def build(ctx: click.Context, no_validate: bool) -> None:
     """Parse ontology/ and data/, infer, validate, and write a new store, swapped in only when complete."""
-    from . import pipeline, reason, sources, validate
+    from . import pipeline, reason, rules, sources, validate
 
     settings = _settings(ctx)
     if no_validate:
@@ -65,7 +65,7 @@ def build(ctx: click.Context, no_validate: bool) -> None:
             report = pipeline.run(
                 settings, checked=not no_validate, progress=lambda done: bar.update(task, completed=done)
             )
-        except (sources.SourceError, validate.ValidationError, reason.ReasoningError) as error:
+        except (sources.SourceError, rules.ListError, validate.ValidationError, reason.ReasoningError) as error:
             bar.stop()
             if isinstance(error, validate.ValidationError):
                 err.print(validate.format_text(error.report), highlight=False, markup=False)

@@ -21,21 +21,15 @@ from .prefixes import shorten_iris as shorten
 OWL = STANDARD["owl"]
 RDF = STANDARD["rdf"]
 
-DISJOINT = f"""
-SELECT DISTINCT ?x ?c1 ?c2 WHERE {{
-  {{ ?c1 <{OWL}disjointWith> ?c2 }}
-  UNION {{ ?all a <{OWL}AllDisjointClasses> ; <{OWL}members> ?list .
-           ?list <{RDF}rest>*/<{RDF}first> ?c1 . ?list <{RDF}rest>*/<{RDF}first> ?c2 . FILTER (?c1 != ?c2) }}
-  ?x a ?c1 , ?c2 .
-  FILTER (STR(?c1) < STR(?c2) || EXISTS {{ ?c1 <{OWL}disjointWith> ?c2 }})
-}}"""
+# The pairs of classes stated disjoint and the pairs of individuals stated different are read once and come first
+# as a VALUES table ({pairs}): walking owl:AllDifferent lists (rdf:rest*/rdf:first) inside the rules left them at
+# the mercy of the join order Oxigraph picked, and ran for minutes at 1M triples.
+DISJOINT = """SELECT DISTINCT ?x ?c1 ?c2 WHERE { {pairs} ?x a ?c1 , ?c2 . }"""
 FUNCTIONAL_LITERALS = f"""
 SELECT DISTINCT ?x ?p ?y1 ?y2 WHERE {{
   ?p a <{OWL}FunctionalProperty> . ?x ?p ?y1 , ?y2 .
   FILTER (isLiteral(?y1) && isLiteral(?y2) && !sameTerm(?y1, ?y2) && COALESCE(?y1 != ?y2, true))
 }}"""
-# The pairs stated different come first as a VALUES table: a FILTER EXISTS over owl:AllDifferent lists
-# (rdf:rest*/rdf:first) was at the mercy of the join order Oxigraph picked, and ran for minutes at 1M triples.
 FUNCTIONAL_DIFFERENT = f"""
 SELECT DISTINCT ?x ?p ?y1 ?y2 WHERE {{
   {{pairs}} ?p a <{OWL}FunctionalProperty> . ?x ?p ?y1 . ?x ?p ?y2 . FILTER (STR(?y1) < STR(?y2))
@@ -47,28 +41,45 @@ SELECT DISTINCT ?x ?p ?y1 ?y2 WHERE {{
 }}"""
 
 
+def disjoint(store: ox.Store) -> set[tuple[ox.Term, ox.Term]]:
+    """The pairs of named classes stated disjoint (owl:disjointWith as stated, owl:AllDisjointClasses members)."""
+    pairs = {
+        (quad.subject, quad.object) for quad in store.quads_for_pattern(None, ox.NamedNode(OWL + "disjointWith"), None)
+    }
+    for members in _lists(store, "AllDisjointClasses", ("members",)):
+        pairs |= {(a, b) for a in members for b in members if str(a) < str(b)}
+    return {(a, b) for a, b in pairs if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)}
+
+
 def different(store: ox.Store) -> set[tuple[ox.Term, ox.Term]]:
     """The pairs of named individuals stated different (owl:differentFrom either way, owl:AllDifferent members)."""
     pairs = set()
     for quad in store.quads_for_pattern(None, ox.NamedNode(OWL + "differentFrom"), None):
         pairs |= {(quad.subject, quad.object), (quad.object, quad.subject)}
-    for quad in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(OWL + "AllDifferent")):
-        for kind in ("distinctMembers", "members"):
-            for listed in store.quads_for_pattern(quad.subject, ox.NamedNode(OWL + kind), None):
-                members = rules.members(store, listed.object)
-                pairs |= {(a, b) for a in members for b in members if a != b}
+    for members in _lists(store, "AllDifferent", ("distinctMembers", "members")):
+        pairs |= {(a, b) for a in members for b in members if a != b}
     return {(a, b) for a, b in pairs if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)}
+
+
+def _lists(store: ox.Store, cls: str, properties: tuple[str, ...]) -> list[list[ox.Term]]:
+    """The member lists of every axiom typed ``owl:{cls}``, under each of ``properties``."""
+    found = []
+    for quad in store.quads_for_pattern(None, ox.NamedNode(RDF + "type"), ox.NamedNode(OWL + cls)):
+        for kind in properties:
+            for listed in store.quads_for_pattern(quad.subject, ox.NamedNode(OWL + kind), None):
+                found.append(rules.members(store, listed.object, f"an owl:{cls} axiom (owl:{kind})"))
+    return found
 
 
 def errors(store: ox.Store) -> list[str]:
     """The inconsistencies the OWL 2 RL rules find in the store (all graphs), naming individuals and axioms."""
     found = []
-    for row in store.query(DISJOINT, use_default_graph_as_union=True):
+    for row in _rows(store, DISJOINT, disjoint(store), "?c1 ?c2"):
         x, c1, c2 = (row[v].value for v in ("x", "c1", "c2"))
         if x.startswith(ID):
             found.append(shorten(f"{x} is both {c1} and {c2}, which are disjoint classes"))
     pairs = different(store)
-    for row in _rows(store, FUNCTIONAL_LITERALS, pairs) + _rows(store, FUNCTIONAL_DIFFERENT, pairs):
+    for row in _rows(store, FUNCTIONAL_LITERALS) + _rows(store, FUNCTIONAL_DIFFERENT, pairs):
         x, p, y1, y2 = (row[v] for v in ("x", "p", "y1", "y2"))
         found.append(shorten(f"{x.value} has two different values of the functional {p.value}: {y1} and {y2}"))
     for row in _rows(store, INVERSE_FUNCTIONAL, pairs):
@@ -77,16 +88,18 @@ def errors(store: ox.Store) -> list[str]:
     return sorted(set(found))
 
 
-def _rows(store: ox.Store, query: str, pairs: set[tuple[ox.Term, ox.Term]]) -> list[ox.QuerySolution]:
-    """Run a rule on the union of the graphs, with the pairs stated different as the VALUES table of ``{pairs}``.
+def _rows(
+    store: ox.Store, query: str, pairs: set[tuple[ox.Term, ox.Term]] | None = None, variables: str = "?y1 ?y2"
+) -> list[ox.QuerySolution]:
+    """Run a rule on the union of the graphs, with ``pairs`` as the VALUES table of ``variables`` at ``{pairs}``.
 
     A rule that needs such pairs finds nothing when there are none, so it is not run then.
     """
-    if "{pairs}" in query:
+    if pairs is not None:
         if not pairs:
             return []
         rows = " ".join(f"({a} {b})" for a, b in sorted(pairs, key=str))
-        query = query.replace("{pairs}", f"VALUES (?y1 ?y2) {{ {rows} }}")
+        query = query.replace("{pairs}", f"VALUES ({variables}) {{ {rows} }}")
     return list(store.query(query, use_default_graph_as_union=True))
 
 

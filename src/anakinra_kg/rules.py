@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .prefixes import ID, STANDARD, graph_iri
+from .prefixes import shorten_iris as shorten
 
 INFERRED = ox.NamedNode(graph_iri("inferred"))
 RDF, RDFS, OWL = STANDARD["rdf"], STANDARD["rdfs"], STANDARD["owl"]
@@ -55,13 +56,29 @@ def _closure(pairs: Iterable[tuple[ox.Term, ox.Term]], symmetric: bool = False) 
     return reach
 
 
-def members(store: ox.Store, head: ox.Term) -> list[ox.Term]:
-    """The members of an RDF list."""
+class ListError(ValueError):
+    """An RDF list in the sources is malformed: a node without one rdf:first and one rdf:rest, or a cycle."""
+
+
+def members(store: ox.Store, head: ox.Term, owner: str) -> list[ox.Term]:
+    """The members of an RDF list; ``owner`` says where the list hangs, for the error on a malformed one."""
     first, rest, nil = (ox.NamedNode(RDF + n) for n in ("first", "rest", "nil"))
-    members = []
-    while head != nil:
-        members.append(next(store.quads_for_pattern(head, first, None)).object)
-        head = next(store.quads_for_pattern(head, rest, None)).object
+    members, seen, node = [], set(), head
+    while node != nil:
+        if node in seen:
+            raise ListError(shorten(f"the RDF list of {owner} comes back to {node}: it has no end (rdf:nil)"))
+        seen.add(node)
+        firsts = {quad.object for quad in store.quads_for_pattern(node, first, None)}
+        rests = {quad.object for quad in store.quads_for_pattern(node, rest, None)}
+        if len(firsts) != 1 or len(rests) != 1:
+            raise ListError(
+                shorten(
+                    f"the RDF list of {owner} is malformed at {node}: it has {len(firsts)} rdf:first and "
+                    f"{len(rests)} rdf:rest, where a list node has one of each"
+                )
+            )
+        members.append(firsts.pop())
+        node = rests.pop()
     return members
 
 
@@ -89,7 +106,10 @@ class Schema:
             if r in on_property
             for d in self.supers.get(r, ())
         ]
-        self.chains = [(p, members(store, head)) for p, head in _edges(store, OWL + "propertyChainAxiom")]
+        self.chains = [
+            (p, members(store, head, f"the property chain of {p.value}"))
+            for p, head in _edges(store, OWL + "propertyChainAxiom")
+        ]
 
     def _up(self, cls: ox.Term) -> set[ox.Term]:
         """A named class and its named superclasses."""
