@@ -57,7 +57,6 @@ def new_build(link: Path) -> Iterator[ox.Store]:
         store = ox.Store(str(folder))
         yield store
         store.flush()
-        store.optimize()
         (folder / COMPLETE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S%z") + "\n")
         _swap_link(link, folder)
     except BaseException:
@@ -72,18 +71,20 @@ def new_build(link: Path) -> Iterator[ox.Store]:
 def copying(source: ox.Store, target: ox.Store) -> Iterator[Callable[[], None]]:
     """Write every quad of ``source`` (in memory) into the empty on-disk ``target`` while the caller works on.
 
-    One thread dumps the source as N-Quads into a pipe, another bulk-loads the pipe into the target: the
+    One thread dumps the source as N-Quads into a pipe, another bulk-loads the pipe into the target and then
+    compacts it (``optimize()``: at 10M triples, catalogue queries ran 1.8x to 6.5x slower without it): the
     quads never go through Python objects, never touch the disk twice, and the caller's work (statistics,
-    checks) runs beside the load on the other core. The caller gets a function that waits until the source has
-    been read in full; it must not change the source before calling it. Leaving the block waits for the load
-    and raises what failed; an error in the block stops the dump (the load then ends early) and is re-raised
-    once both threads are done, so the caller never removes a folder still being written.
+    checks) runs beside the load and the compaction on the other core. The caller gets a function that waits
+    until the source has been read in full; it must not change the source before calling it. Leaving the block
+    waits for the load and raises what failed; an error in the block stops the dump (the load then ends early,
+    uncompacted) and is re-raised once both threads are done, so the caller never removes a folder still being
+    written.
     """
     read_end, write_end = os.pipe()
     sink = _Sink(write_end)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="store-copy") as pool:
         dump = pool.submit(_dump, source, sink)
-        load = pool.submit(_load, target, read_end)
+        load = pool.submit(_load, target, read_end, sink)
         try:
             yield dump.result
         except BaseException:
@@ -130,10 +131,13 @@ def _dump(source: ox.Store, sink: _Sink) -> None:
         sink.close()
 
 
-def _load(target: ox.Store, fd: int) -> None:
-    """Bulk-load N-Quads from the pipe (parsed leniently: pyoxigraph wrote them)."""
+def _load(target: ox.Store, fd: int, sink: _Sink) -> None:
+    """Bulk-load N-Quads from the pipe (parsed leniently: pyoxigraph wrote them), then compact the store for reading
+    unless the build failed meanwhile."""
     with os.fdopen(fd, "rb", buffering=1 << 20) as pipe:
         target.bulk_load(pipe, ox.RdfFormat.N_QUADS, lenient=True)
+    if not sink.cancelled:
+        target.optimize()
 
 
 def _swap_link(link: Path, target: Path) -> None:
