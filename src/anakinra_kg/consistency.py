@@ -22,8 +22,8 @@ OWL = STANDARD["owl"]
 RDF = STANDARD["rdf"]
 
 # The pairs of classes stated disjoint and the pairs of individuals stated different are read once and come first
-# as a VALUES table ({pairs}): walking owl:AllDifferent lists (rdf:rest*/rdf:first) inside the rules left them at
-# the mercy of the join order Oxigraph picked, and ran for minutes at 1M triples.
+# as a VALUES table ({pairs}): walking the axioms' lists (rdf:rest*/rdf:first) inside the rules left them at the
+# mercy of the join order Oxigraph picked, and ran for minutes at 1M triples.
 DISJOINT = """SELECT DISTINCT ?x ?c1 ?c2 WHERE { {pairs} ?x a ?c1 , ?c2 . }"""
 FUNCTIONAL_LITERALS = f"""
 SELECT DISTINCT ?x ?p ?y1 ?y2 WHERE {{
