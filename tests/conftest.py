@@ -55,3 +55,9 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     """Run the installed ``anakinra-kg`` command as a user would."""
     exe = Path(sys.executable).with_name("anakinra-kg")
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def expected(fixture: Path) -> str:
+    """The text a fixture's ``# expect:`` line says the report or error must hold."""
+    line = next(t for t in fixture.read_text(encoding="utf-8").splitlines() if t.startswith("# expect:"))
+    return line.removeprefix("# expect:").strip()

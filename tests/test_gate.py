@@ -9,7 +9,7 @@ from pathlib import Path
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from .conftest import ROOT, run_cli
+from .conftest import ROOT, expected, run_cli
 
 SHAPE_FIXTURE = ROOT / "tests" / "fixtures" / "shapes" / "PrecautionShape.ttl"
 REASONING_FIXTURE = ROOT / "tests" / "fixtures" / "reasoning" / "disjoint-classes.ttl"
@@ -90,11 +90,6 @@ def test_build_gate_keeps_previous_store(project_copy: Path) -> None:
     assert _ask(project_copy, "ASK { precaution:fixture-without-status ?p ?o }")
 
 
-def _expected(fixture: Path) -> str:
-    """The text a fixture's `# expect:` line says the error must hold."""
-    return next(t for t in fixture.read_text().splitlines() if t.startswith("# expect:")).split(":", 1)[1].strip()
-
-
 def test_build_names_a_malformed_list_and_keeps_previous_store(project_copy: Path) -> None:
     """A property chain whose RDF list stops short or loops stops the build (checked or not) with the chain and the
     list node named, not a traceback; the previous store keeps answering."""
@@ -108,7 +103,7 @@ def test_build_names_a_malformed_list_and_keeps_previous_store(project_copy: Pat
         for flags in ([], ["--no-validate"]):
             out = run_cli("--project-dir", str(project_copy), "build", *flags)
             assert out.returncode == 1, out.stderr
-            assert _expected(fixture) in out.stderr, out.stderr
+            assert expected(fixture) in out.stderr, out.stderr
             assert "Traceback" not in out.stderr and "previous store" in out.stderr
             assert link.resolve() == target
     assert _ask(project_copy, "ASK { drug:anakinra a ak:Drug }")

@@ -10,7 +10,7 @@ import pytest
 from anakinra_kg import reason, sources
 from anakinra_kg.prefixes import converter, graph_iri
 
-from .conftest import ROOT
+from .conftest import ROOT, expected
 
 FIXTURES = ROOT / "tests" / "fixtures" / "reasoning"
 
@@ -18,11 +18,6 @@ FIXTURES = ROOT / "tests" / "fixtures" / "reasoning"
 def _quads(*extra: Path) -> list[ox.Quad]:
     found = sources.discover(ROOT / "ontology", ROOT / "data") + [sources.Source(p, None) for p in extra]
     return sources.load_all(found)
-
-
-def _expected(fixture: Path) -> str:
-    line = next(t for t in fixture.read_text(encoding="utf-8").splitlines() if t.startswith("# expect:"))
-    return line.removeprefix("# expect:").strip()
 
 
 def test_real_graph_is_consistent() -> None:
@@ -37,7 +32,7 @@ def test_broken_axiom_is_caught(fixture: Path) -> None:
     report = reason.check(_quads(fixture))
     assert not report.ok
     text = reason.format_text(report)
-    assert _expected(fixture) in text, text
+    assert expected(fixture) in text, text
 
 
 def test_unsatisfiable_class_is_named_with_its_axioms() -> None:
