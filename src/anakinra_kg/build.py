@@ -52,8 +52,8 @@ def build(
     after it in order, each seeing the store so far, the description of the build included. Then the store is
     written to disk by the bulk loader in the background (no index is updated quad by quad) while ``describe``
     (metadata: it counts everything written) and the ``checks`` run beside it; the checks see the description
-    too, and it is written to the disk store after the bulk load, before the compaction. Any error (bad syntax, a
-    failed check, an interruption) removes the new store and leaves the previous one in place.
+    too, and it is added to the disk store last. Any error (bad syntax, a failed check, an interruption)
+    removes the new store and leaves the previous one in place.
     """
     found = sources.discover(ontology_dir, data_dir)
     mapping_file = data_dir / mappings.FILE_NAME
@@ -62,14 +62,15 @@ def build(
     work.extend(provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else [])))
     for step in (mappings.derive(data_dir), *derive):
         step(work)
-    with store.new_build(link) as new, store.copying(work, new) as copy:
-        described = describe(work) if describe else []
-        copy.dumped()  # the work store has been read in full: it may change again
-        work.extend(described)
-        copy.finish(described)
-        for check in checks:
-            check(work)
-        counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
+    with store.new_build(link) as new:
+        with store.copying(work, new) as dumped:
+            described = describe(work) if describe else []
+            dumped()  # the work store has been read in full: it may change again
+            work.extend(described)
+            for check in checks:
+                check(work)
+            counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
+        new.extend(described)
     return BuildReport(store.current_build(link), counts)
 
 
