@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from anakinra_kg import metadata, reason, rules, sources, validate
+from anakinra_kg import consistency, metadata, reason, rules, sources, validate
 from benchmarks import generate
 
 from .conftest import ROOT, expected
@@ -149,3 +149,16 @@ def test_scale_check_names_a_looping_list() -> None:
     fixture = ROOT / "tests" / "fixtures" / "lists" / "looped-all-different.ttl"
     with pytest.raises(rules.ListError, match=re.escape(expected(fixture))):
         reason.check_at_scale(_inferred_store(fixture))
+
+
+def test_scale_check_leaves_blank_nodes_out_of_its_pairs() -> None:
+    """Blank nodes among the members stated different or disjoint do not break the rules' VALUES tables."""
+    store = _inferred_store()
+    store.load(
+        """@prefix owl: <http://www.w3.org/2002/07/owl#> . @prefix drug: <https://w3id.org/anakinra-kg/id/drug/> .
+        [] a owl:AllDifferent ; owl:members ( drug:anakinra [] ) .
+        [] a owl:AllDisjointClasses ; owl:members ( [ a owl:Class ] owl:Thing ) .""",
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode("https://example.org/fixture"),
+    )
+    assert consistency.errors(store) == []

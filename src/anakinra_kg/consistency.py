@@ -42,23 +42,23 @@ SELECT DISTINCT ?x ?p ?y1 ?y2 WHERE {{
 
 
 def disjoint(store: ox.Store) -> set[tuple[ox.Term, ox.Term]]:
-    """The pairs of named classes stated disjoint (owl:disjointWith as stated, owl:AllDisjointClasses members)."""
+    """The pairs of classes stated disjoint (owl:disjointWith as stated, owl:AllDisjointClasses members)."""
     pairs = {
         (quad.subject, quad.object) for quad in store.quads_for_pattern(None, ox.NamedNode(OWL + "disjointWith"), None)
     }
     for members in _lists(store, "AllDisjointClasses", ("members",)):
         pairs |= {(a, b) for a in members for b in members if str(a) < str(b)}
-    return {(a, b) for a, b in pairs if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)}
+    return pairs
 
 
 def different(store: ox.Store) -> set[tuple[ox.Term, ox.Term]]:
-    """The pairs of named individuals stated different (owl:differentFrom either way, owl:AllDifferent members)."""
+    """The pairs of individuals stated different (owl:differentFrom either way, owl:AllDifferent members)."""
     pairs = set()
     for quad in store.quads_for_pattern(None, ox.NamedNode(OWL + "differentFrom"), None):
         pairs |= {(quad.subject, quad.object), (quad.object, quad.subject)}
     for members in _lists(store, "AllDifferent", ("distinctMembers", "members")):
         pairs |= {(a, b) for a in members for b in members if a != b}
-    return {(a, b) for a, b in pairs if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)}
+    return pairs
 
 
 def _lists(store: ox.Store, cls: str, properties: tuple[str, ...]) -> list[list[ox.Term]]:
@@ -93,12 +93,16 @@ def _rows(
 ) -> list[ox.QuerySolution]:
     """Run a rule on the union of the graphs, with ``pairs`` as the VALUES table of ``variables`` at ``{pairs}``.
 
-    A rule that needs such pairs finds nothing when there are none, so it is not run then.
+    Only pairs of IRIs go in (a VALUES table cannot hold blank nodes, and a blank node matches nothing stated
+    about a named one). A rule that needs such pairs finds nothing when there are none, so it is not run then.
     """
     if pairs is not None:
-        if not pairs:
+        named = sorted(
+            ((a, b) for a, b in pairs if isinstance(a, ox.NamedNode) and isinstance(b, ox.NamedNode)), key=str
+        )
+        if not named:
             return []
-        rows = " ".join(f"({a} {b})" for a, b in sorted(pairs, key=str))
+        rows = " ".join(f"({a} {b})" for a, b in named)
         query = query.replace("{pairs}", f"VALUES ({variables}) {{ {rows} }}")
     return list(store.query(query, use_default_graph_as_union=True))
 
