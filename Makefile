@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 KG := $(VENV)/bin/anakinra-kg
 
-.PHONY: serve run test lint java browser virtuoso imports prefixes bench
+.PHONY: serve run test lint java browser virtuoso binutils imports prefixes bench
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,6 +24,10 @@ browser:
 virtuoso:
 	@command -v virtuoso-t >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource; } || echo "Virtuoso could not be installed: its tests will be skipped"
 
+# c++filt (binutils) names the Rust functions in the profiles of `benchmarks/profile.py`.
+binutils:
+	@command -v c++filt >/dev/null || { apt-get update -qq && apt-get install -y -qq binutils; }
+
 serve: $(VENV)/.installed java
 	$(KG) build
 	$(KG) serve
@@ -32,7 +36,7 @@ run: $(VENV)/.installed java
 	$(KG) build
 	$(KG) query -f queries/uses-status-agency-date.rq
 
-test: $(VENV)/.installed java browser virtuoso
+test: $(VENV)/.installed java browser virtuoso binutils
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 	$(PY) -m pytest
