@@ -62,16 +62,27 @@ def profile_build(args: argparse.Namespace) -> tuple[str, list[str], Path]:
     argv = [*ours.command(), "--project-dir", str(project), "--store", str(store), "build"]
     argv += [] if args.checked else ["--no-validate"]
     started = time.perf_counter()
-    record(["--", *argv], raw, args.rate)
+    done = record(["--", *argv], raw, args.rate)
     wall = time.perf_counter() - started
     shutil.rmtree(store.parent / f"{store.name}.builds", ignore_errors=True)
     store.unlink(missing_ok=True)
     shown = " ".join(["anakinra-kg", *(_short(a) for a in argv[1:])])
     header = [
         f"`{shown}` under py-spy: {manifest['data_triples']:,} data triples,",
-        f"{wall:.1f} s wall (sampling slows it a little).",
+        f"{wall:.1f} s wall (sampling slows it a little). The steps, as the build reports them (seconds, wall):",
+        "",
+        *_build_steps(done.stderr + done.stdout),
     ]
     return name, header, raw
+
+
+def _build_steps(output: str) -> list[str]:
+    """The build's own report of its steps' wall times, as a list."""
+    _, found, steps = output.partition("steps, in seconds:\n")
+    if not found:
+        raise ProfileError(f"the build did not report its steps:\n{output[-800:]}")
+    lines = [line.strip() for line in steps.splitlines() if line.startswith("  ")]
+    return [f"- {line}" for line in lines]
 
 
 def _short(argument: str) -> str:

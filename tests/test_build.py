@@ -29,6 +29,18 @@ def test_build_then_broken_file_keeps_previous_store(project_copy: Path) -> None
     """Build, break a data file, build again: non-zero exit, file:line in the error, old store answers."""
     first = run_cli("--project-dir", str(project_copy), "build")
     assert first.returncode == 0, first.stderr
+    steps = first.stderr.split("steps, in seconds:\n", 1)[1].splitlines()  # where the build's time went, in order
+    assert [line.rsplit(":", 1)[0].strip() for line in steps] == [
+        "parse the sources",
+        "derive: mappings.derive",
+        "derive: rules.infer",
+        "statistics",
+        "check: validate.gate",
+        "check: reason.gate",
+        "copy to the disk store (the statistics and checks run beside it)",
+        "compaction and swap",
+    ]
+    assert all(float(line.rsplit(":", 1)[1]) >= 0 for line in steps)
     before = _count(project_copy)
     assert before > 1500
     link = project_copy / "var" / "store"

@@ -64,6 +64,7 @@ def _profile(tmp_path: Path, *args: str) -> str:
 def test_the_build_is_profiled_as_documented(tmp_path: Path) -> None:
     text = _profile(tmp_path, "build", "--size", "2k", "--rate", "200")
     assert re.search(r"--no-validate` under py-spy: 2,\d{3} data triples", text)  # the generated graph's
+    assert "\n- parse the sources: " in text and "\n- compaction and swap: " in text  # the build's own step times
     assert "| step | share | thread-s |" in text and "| layer | share | thread-s |" in text
     assert "| build." in text or "| sources." in text or "| rules." in text  # the build's own steps were sampled
 

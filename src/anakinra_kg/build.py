@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,10 +27,11 @@ COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build wrote: the store folder and the number of quads per named graph."""
+    """What a build wrote: the store folder, the number of quads per named graph, and the seconds of each step."""
 
     folder: Path
     graphs: dict[str, int]
+    steps: dict[str, float] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -55,23 +58,45 @@ def build(
     too, and it is added to the disk store last. Any error (bad syntax, a failed check, an interruption)
     removes the new store and leaves the previous one in place.
     """
+    steps: dict[str, float] = {}
     found = sources.discover(ontology_dir, data_dir)
     mapping_file = data_dir / mappings.FILE_NAME
     work = ox.Store()  # in memory: parsing, rules and counts run here, the disk store is written once at the end
-    sources.load_into(work, found, progress)
-    work.extend(provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else [])))
+    with _timed(steps, "parse the sources"):
+        sources.load_into(work, found, progress)
+        work.extend(provenance_of_build([s.path for s in found] + ([mapping_file] if mapping_file.exists() else [])))
     for step in (mappings.derive(data_dir), *derive):
-        step(work)
+        with _timed(steps, f"derive: {_name(step)}"):
+            step(work)
     with store.new_build(link) as new:
-        with store.copying(work, new) as dumped:
-            described = describe(work) if describe else []
-            dumped()  # the work store has been read in full: it may change again
-            work.extend(described)
-            for check in checks:
-                check(work)
-            counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
-        new.extend(described)
-    return BuildReport(store.current_build(link), counts)
+        with _timed(steps, "copy to the disk store (the statistics and checks run beside it)"):
+            with store.copying(work, new) as dumped:
+                with _timed(steps, "statistics"):
+                    described = describe(work) if describe else []
+                dumped()  # the work store has been read in full: it may change again
+                work.extend(described)
+                for check in checks:
+                    with _timed(steps, f"check: {_name(check)}"):
+                        check(work)
+                counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
+            new.extend(described)
+        closing = time.perf_counter()  # leaving the block compacts the new store and swaps it in
+    steps["compaction and swap"] = round(time.perf_counter() - closing, 1)
+    return BuildReport(store.current_build(link), counts, steps)
+
+
+@contextmanager
+def _timed(steps: dict[str, float], name: str) -> Iterator[None]:
+    """Record the seconds the block took as the step ``name`` (only when it ends without an error)."""
+    started = time.perf_counter()
+    yield
+    steps[name] = round(time.perf_counter() - started, 1)
+
+
+def _name(step: Callable) -> str:
+    """A step's name for the report: its module and function (a closure by the function that made it)."""
+    qualname = getattr(step, "__qualname__", type(step).__name__).split(".<locals>")[0]
+    return f"{step.__module__.rsplit('.', 1)[-1]}.{qualname}"
 
 
 def provenance_of_build(used: list[Path]) -> list[ox.Quad]:

@@ -75,6 +75,9 @@ def build(ctx: click.Context, no_validate: bool) -> None:
     err.print(f"built {report.total} quads into {report.folder}", highlight=False)
     for graph, count in sorted(report.graphs.items()):
         err.print(f"  {graph}: {count}", highlight=False)
+    err.print("steps, in seconds:", highlight=False)
+    for step, seconds in report.steps.items():
+        err.print(f"  {step}: {seconds:.1f}", highlight=False)
 
 
 @main.command(name="validate")
