@@ -24,7 +24,8 @@ RUST_LIBRARIES = {"pyoxigraph": "pyoxigraph", "_granian": "granian"}
 PROCESS = re.compile(r"^process \d+:")
 GENERICS = re.compile(r"<[^<>]*>")
 # Innermost functions of a thread that waits (a futex, a lock or the GIL, a sleep, a poll, yielding the CPU):
-# py-spy's own idle detection lets these through, so they are counted apart from the work.
+# py-spy's own idle detection lets these through, so they are counted apart from the work. (Rust's locks wait
+# on a futex through libc's generic ``syscall``.)
 WAITING = {
     "syscall",
     "PyThread_acquire_lock_timed",
@@ -66,11 +67,13 @@ def demangler(symbols: Iterable[str]) -> dict[str, str]:
         return {}
     done = subprocess.run([tool], input="\n".join(mangled), capture_output=True, text=True, check=False)
     names = done.stdout.splitlines()
-    return {m: RUST_HASH.sub("", n) for m, n in zip(mangled, names, strict=False)} if done.returncode == 0 else {}
+    if done.returncode != 0 or len(names) != len(mangled):
+        return {}
+    return {m: RUST_HASH.sub("", n) for m, n in zip(mangled, names, strict=True)}
 
 
 def our_step(stack: Stack) -> str:
-    """The innermost frame of our package on the stack (``module.function``), or the thread's first frame."""
+    """The innermost frame of our package on the stack (``module.function``), else the innermost Python frame."""
     for frame in reversed(stack.frames):
         match = PYTHON_FRAME.match(frame)
         if match and OURS in match["file"]:
@@ -99,7 +102,7 @@ def where(frame: str, names: dict[str, str]) -> str:
     native = NATIVE_FRAME.match(frame)
     if not native:
         return "native: " + frame[:60]
-    library = native["library"].rsplit("/", 1)[-1].split(".")[0]
+    library = _library(native)
     symbol = names.get(native["symbol"], native["symbol"])
     if library in RUST_LIBRARIES:
         rust = RUST_PATH.search(symbol)
@@ -107,6 +110,11 @@ def where(frame: str, names: dict[str, str]) -> str:
     if library.startswith(("libpython", "python")):
         return "Python runtime (C)"
     return f"{library}: {symbol}"[:90]
+
+
+def _library(native: re.Match) -> str:
+    """A native frame's library by its short name (``pyoxigraph``, ``libc``, ``_granian``)."""
+    return native["library"].rsplit("/", 1)[-1].split(".")[0]
 
 
 def layer(running: str) -> str:
@@ -128,7 +136,7 @@ def innermost(frame: str, names: dict[str, str]) -> str:
     while short != symbol:
         short, symbol = symbol, GENERICS.sub("", symbol)
     short = short.replace("::::", "::").rstrip(":")  # what ::<T> left
-    return f"{short[:90]} ({native['library'].rsplit('/', 1)[-1].split('.')[0]})"
+    return f"{short[:90]} ({_library(native)})"
 
 
 def _unwrapped(symbol: str) -> str:
@@ -162,8 +170,9 @@ def summarise(stacks: list[Stack], rate: float, top: int = 15) -> list[str]:
             waiting += stack.samples
             continue
         steps[our_step(stack)] += stack.samples
-        running[where(leaf, names)] += stack.samples
-        layers[layer(where(leaf, names))] += stack.samples
+        runs = where(leaf, names)
+        running[runs] += stack.samples
+        layers[layer(runs)] += stack.samples
         functions[innermost(leaf, names)] += stack.samples
     total = sum(steps.values()) or 1
     out = [
