@@ -111,6 +111,22 @@ def test_a_small_store_is_served_from_an_in_memory_copy(store_link: Path) -> Non
     assert [tuple(row) for row in copied.query(text)] == [tuple(row) for row in on_disk.query(text)]
 
 
+def test_the_built_store_of_the_100k_graph_is_served_from_memory(tmp_path: Path) -> None:
+    """As the README says, the default size limit holds the built store of the 100k synthetic graph (170k quads)."""
+    from benchmarks import generate
+
+    from .conftest import run_cli
+
+    project = tmp_path / "100k"
+    generate.generate(project, generate.parse_size("100k"))
+    link = tmp_path / "store"
+    done = run_cli("--project-dir", str(project), "--store", str(link), "build", "--no-validate")
+    assert done.returncode == 0, done.stderr
+    backend = EmbeddedBackend(link.resolve(), copy_up_to_bytes=Settings().memory_copy_bytes)
+    assert backend.in_memory, f"{folder_bytes(str(link.resolve())):,} bytes"
+    assert backend.count(None) > 150_000
+
+
 def test_load_state_of_another_cut_is_not_resumed(tmp_path: Path) -> None:
     """A state file written with another way of cutting batches starts the load afresh (its numbers mean else)."""
     from anakinra_kg.load import CUT, State, Target

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     workers: int = Field(default=2, ge=1, description="server processes (granian workers)")
     threads: int = Field(default=4, ge=1, description="request threads per server process, each with a query thread")
     memory_copy_bytes: int = Field(
-        default=32 * 2**20,
+        default=64 * 2**20,  # the build's compacted store of the 100k synthetic graph (170k quads) takes 55 MB
         ge=0,
         description="serve a store whose folder is at most this size from an in-memory copy (faster; 0: never)",
     )
