@@ -113,15 +113,16 @@ def negotiate(
     header gets the first offered format; media type parameters other than q are ignored, so
     ``text/turtle; charset=utf-8`` asks for Turtle.
     """
-    chosen = _negotiated(offered, accept, names)
+    chosen = choose(offered, accept, names)
     if chosen is None:
         raise NotAcceptableError(offered, what)
     return chosen
 
 
 @lru_cache(maxsize=512)
-def _negotiated(offered: tuple[Format, ...], accept: str | None, names: tuple[str, ...]) -> Format | None:
-    """The negotiation of ``negotiate`` (None: nothing fits), remembered: clients send the same few headers."""
+def choose(offered: tuple[Format, ...], accept: str | None, names: tuple[str, ...] = ()) -> Format | None:
+    """The negotiation of ``negotiate`` without the error (None: nothing fits), remembered: clients send the
+    same few headers. For callers to whom no fit is an answer, not a failure (a raised error costs a request)."""
     for name in names:
         try:
             return by_name(name, offered)

@@ -165,13 +165,9 @@ def _body_text() -> str:
 
 def _negotiated(accept: str | None, names: tuple[str, ...]) -> tuple[str, str]:
     """The formats a SELECT/ASK and a CONSTRUCT/DESCRIBE answer would take ("" where none fits)."""
-    chosen = []
-    for offered in (formats.RESULTS_FORMATS, formats.RDF_FORMATS):
-        try:
-            chosen.append(formats.negotiate(offered, accept, names).name)
-        except formats.NotAcceptableError:
-            chosen.append("")
-    return chosen[0], chosen[1]
+    results = formats.choose(formats.RESULTS_FORMATS, accept, names)
+    rdf = formats.choose(formats.RDF_FORMATS, accept, names)
+    return (results.name if results else ""), (rdf.name if rdf else "")
 
 
 def _overrun(error: Exception, timeout: float) -> Response:
