@@ -81,7 +81,7 @@ def build(
                 counts = {row["g"].value: int(row["n"].value) for row in work.query(COUNTS)}
             new.extend(described)
         closing = time.perf_counter()  # leaving the block compacts the new store and swaps it in
-    steps["compaction and swap"] = round(time.perf_counter() - closing, 1)
+    steps["compaction and swap"] = round(time.perf_counter() - closing, 2)
     return BuildReport(store.current_build(link), counts, steps)
 
 
@@ -90,7 +90,7 @@ def _timed(steps: dict[str, float], name: str) -> Iterator[None]:
     """Record the seconds the block took as the step ``name`` (only when it ends without an error)."""
     started = time.perf_counter()
     yield
-    steps[name] = round(time.perf_counter() - started, 1)
+    steps[name] = round(time.perf_counter() - started, 2)
 
 
 def _name(step: Callable) -> str:

@@ -77,7 +77,7 @@ def build(ctx: click.Context, no_validate: bool) -> None:
         err.print(f"  {graph}: {count}", highlight=False)
     err.print("steps, in seconds:", highlight=False)
     for step, seconds in report.steps.items():
-        err.print(f"  {step}: {seconds:.1f}", highlight=False)
+        err.print(f"  {step}: {seconds:.2f}", highlight=False)
 
 
 @main.command(name="validate")
