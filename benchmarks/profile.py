@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,12 +113,14 @@ def profile_serve(args: argparse.Namespace) -> tuple[str, list[str], Path]:
 
     engine.start()
     try:
-        loop = threading.Thread(target=client_loop, daemon=True)
-        loop.start()
-        target = ["--pid", str(engine.pids()[0]), "--subprocesses", "--duration", str(args.seconds)]
-        record(target, raw, args.rate)
-        stop.set()
-        loop.join(30)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            loop = pool.submit(client_loop)
+            target = ["--pid", str(engine.pids()[0]), "--subprocesses", "--duration", str(args.seconds)]
+            try:
+                record(target, raw, args.rate)
+            finally:
+                stop.set()
+            loop.result(timeout=30)  # the client's failure (an answer other than 200) is the run's
     finally:
         engine.stop()
     header = [
