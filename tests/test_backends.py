@@ -201,22 +201,50 @@ def test_an_answer_within_the_row_limit_is_written_once(text: str, fmt: formats.
     assert reruns == []
 
 
-@pytest.mark.parametrize("text", [VALUES_QUERY, TRIPLES_QUERY])
-def test_a_long_answer_is_counted_against_the_row_limit(text: str) -> None:
-    """An answer longer than max_rows bytes is run again and counted: 3 rows pass a limit of 3, not of 2."""
+TERMS_QUERY = """SELECT * WHERE {
+  { VALUES (?x ?y) { (<urn:a> "two\\nlines, a\\ttab, \\"quotes\\" and <angles>"@en) (1 UNDEF) ("1.5"^^<urn:t> "é") } }
+  UNION { ?b <urn:p> ?x }
+}"""
+
+
+@pytest.mark.parametrize("fmt", formats.RESULTS_FORMATS, ids=lambda f: f.name)
+def test_solutions_are_counted_against_the_row_limit_in_one_evaluation(fmt: formats.Format) -> None:
+    """Solutions are counted as they are written, never by running the query again: an answer longer than
+    max_rows bytes, with terms that need escaping, blank nodes and unbound values, comes out the same as
+    without a limit in every results format; 4 rows pass a limit of 4, not of 3."""
     store = ox.Store()
-    fmt = formats.by_name("json" if text.startswith("SELECT") else "ntriples")
+    store.add(ox.Quad(ox.BlankNode(), ox.NamedNode("urn:p"), ox.Literal("x")))
+    text = TERMS_QUERY
     reruns: list[int] = []
 
     def again() -> query.Results:
         reruns.append(1)
         return query.run(store, text)
 
-    body = query.serialize(query.run(store, text), fmt, max_rows=3, again=again)
-    assert body == query.serialize(query.run(store, text), fmt)
+    unlimited = query.serialize(query.run(store, text), fmt)
+    assert len(unlimited) > 4
+    assert query.serialize(query.run(store, text), fmt, max_rows=4, again=again) == unlimited
+    with pytest.raises(query.TooManyRowsError, match="more than 3 solutions"):
+        query.serialize(query.run(store, text), fmt, max_rows=3, again=again)
+    assert reruns == []
+
+
+def test_a_long_construct_answer_is_counted_against_the_row_limit() -> None:
+    """A CONSTRUCT answer longer than max_rows bytes is run again and counted: 3 triples pass a limit of 3,
+    not of 2."""
+    store = ox.Store()
+    fmt = formats.by_name("ntriples")
+    reruns: list[int] = []
+
+    def again() -> query.Results:
+        reruns.append(1)
+        return query.run(store, TRIPLES_QUERY)
+
+    body = query.serialize(query.run(store, TRIPLES_QUERY), fmt, max_rows=3, again=again)
+    assert body == query.serialize(query.run(store, TRIPLES_QUERY), fmt)
     assert reruns == [1]
     with pytest.raises(query.TooManyRowsError, match="more than 2"):
-        query.serialize(query.run(store, text), fmt, max_rows=2, again=again)
+        query.serialize(query.run(store, TRIPLES_QUERY), fmt, max_rows=2, again=again)
 
 
 @pytest.mark.parametrize("fmt", formats.RDF_FORMATS, ids=lambda f: f.name)
