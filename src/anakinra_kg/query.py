@@ -89,9 +89,10 @@ def serialize(
     """Serialize results in a format that fits them (results formats for SELECT/ASK).
 
     With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. Solutions are
-    counted as they are written, in one evaluation of the query (see ``_capped``). Triples are written in one
-    pass when the answer is at most ``max_rows`` bytes (every RDF syntax writes at least one byte per
-    triple); only a longer one is run again with ``again`` and counted. With a JSON-LD ``context``
+    counted as they are written, in one evaluation of the query (see ``_capped``); so are triples in
+    N-Triples (one line each). In the other RDF syntaxes, triples are written in one pass when the answer is
+    at most ``max_rows`` bytes (each writes at least one byte per triple); only a longer one is run again
+    with ``again`` and counted. With a JSON-LD ``context``
     (jsonld.context of the store), a CONSTRUCT/DESCRIBE answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
@@ -104,6 +105,13 @@ def serialize(
         return _serialized(results, fmt, context)
     if isinstance(results, ox.QuerySolutions):
         return _capped(results, fmt, max_rows)
+    if fmt.oxigraph == ox.RdfFormat.N_TRIPLES:  # one line per triple: counted as they are written
+        sink = _Sink(line_limit=max_rows)
+        try:
+            _serialized(results, fmt, None, sink)
+        except _LimitPassedError:
+            raise TooManyRowsError(f"the result has more than {max_rows} triples") from None
+        return sink.value()
     if again is not None and context is None:
         sink = _Sink(byte_limit=max_rows)
         try:
