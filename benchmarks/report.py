@@ -266,6 +266,16 @@ def _backends_table(run: dict) -> list[str]:
     return lines + ["", note, ""] if rows else []
 
 
+def _span(run: dict) -> str:
+    """How long each throughput measurement ran, as the run was told (runs before these settings say nothing)."""
+    if "per_client" not in run:
+        return ""
+    span = f", each {run['per_client']} queries per client or more"
+    if run.get("min_seconds"):
+        span += f", for at least {run['min_seconds']:g} s"
+    return span + f" (at most {run['budget']:g} s)"
+
+
 def write(run: dict, out: Path) -> None:
     """Write results.md and the plots into ``out``."""
     lines = ["# Benchmark results", ""]
@@ -276,7 +286,7 @@ def write(run: dict, out: Path) -> None:
     budget = run.get("budget")
     lines += [f"- {run['repeat']} runs per query (after one warm-up) for p50/p95; fewer (at least 3) past {budget} s"]
     connections = run.get("connections", "keep-alive")
-    lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections})"]
+    lines += [f"- throughput: {run['clients']} concurrent clients, each its own client ({connections}){_span(run)}"]
     lines += ["- absolute times on a shared machine are noise: compare ratios within this run"]
     lines += _yardstick(run) + [""]
     lines += _targets(run) + _mix_table(run) + report_p50.floor_table(run) + _load_table(run) + _validation_table(run)

@@ -153,7 +153,9 @@ def measure(engine: Engine, client, query: Query, args, reference: dict) -> dict
     try:
         row["p50"], row["p95"], row["runs"] = latency(lambda: client.query(query.text), args.repeat, budget=args.budget)
         if engine.over_http and args.clients > 0:
-            load = throughput(engine, [query.text], args.clients, args.per_client, args.budget)
+            load = throughput(
+                engine, [query.text], args.clients, args.per_client, args.budget, min_seconds=args.min_seconds
+            )
             row["qps"] = load.qps
             if load.failed:
                 row["failed_under_load"] = load.failures()
@@ -167,7 +169,9 @@ def mix(engine: Engine, queries: list[Query], args) -> dict:
     """The throughput of the whole query set as one workload: every client cycles through all the queries."""
     texts, per_client = [q.text for q in queries], args.per_client * len(queries)
     try:
-        load = throughput(engine, texts, args.clients, per_client, args.budget, pids=engine.pids())
+        load = throughput(
+            engine, texts, args.clients, per_client, args.budget, pids=engine.pids(), min_seconds=args.min_seconds
+        )
     except Exception as error:  # its figure is missing, the per-query figures stay
         return {"mix_error": f"{type(error).__name__}: {str(error)[:300]}"}
     return {"mix_qps": load.qps, "mix_failed": load.failures(), "mix_cpu_per_request": load.cpu_per_request}
@@ -231,6 +235,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients for throughput (0: skip)")
     parser.add_argument("--per-client", type=int, help="queries per client for throughput (default: --repeat)")
     parser.add_argument(
+        "--min-seconds", type=float, default=1.0, help="each throughput measurement runs at least this long"
+    )
+    parser.add_argument(
         "--interleave-rounds", type=int, default=15, help="rounds of the p50 target's engines in turns (0: skip)"
     )
     parser.add_argument("--round-trips", type=int, default=2000, help="runs of `ASK {}` for each round trip p50")
@@ -250,6 +257,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.repeat, args.per_client, args.round_trips, args.interleave_rounds = "2k", 3, 2, 50, 2
+        args.min_seconds = 0.0
     args.per_client = args.per_client or args.repeat
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = set(args.engines) - set(ENGINES)
@@ -282,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "clients": args.clients,
         "budget": args.budget,
+        "per_client": args.per_client,
+        "min_seconds": args.min_seconds,
         "connections": "new connection per request" if args.fresh_connections else "keep-alive",
         "baseline": BASELINE,
         "datasets": [],

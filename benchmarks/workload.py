@@ -96,7 +96,13 @@ class Load:
 
 
 def throughput(
-    engine: Engine, texts: list[str], clients: int, per_client: int, budget: float = 1e9, pids: Sequence[int] = ()
+    engine: Engine,
+    texts: list[str],
+    clients: int,
+    per_client: int,
+    budget: float = 1e9,
+    pids: Sequence[int] = (),
+    min_seconds: float = 0.0,
 ) -> Load:
     """Have ``clients`` threads, each with its own connection, run ``per_client`` queries cycling through ``texts``.
 
@@ -106,7 +112,9 @@ def throughput(
     query ran past a server's time limit under load; CONNECTION_LOST when no answer came): a failure is a
     figure, and it does not stop the run. With ``pids`` (a server's processes), also the CPU time they used
     per request in the timed window: what a request costs the machine's cores, less noisy than the rate.
-    A client stops early (after at least one query) once ``budget`` seconds have passed.
+    A client stops early (after at least one query) once ``budget`` seconds have passed, and goes on past
+    ``per_client`` queries until ``min_seconds`` have: a light query's rate then rests on a second of requests,
+    not on the few ``per_client`` gives, while a heavy one still stops at ``per_client``.
     """
     sessions = [engine.client() for _ in range(clients)]
     for session in sessions:
@@ -117,10 +125,13 @@ def throughput(
     failed: dict[int, int] = {}
     lock = threading.Lock()
 
+    def _more(done: int, elapsed: float) -> bool:
+        return elapsed < budget and (done < per_client or elapsed < min_seconds)
+
     def work(session, first: int) -> int:
         barrier.wait()
         done = ok = 0
-        while done < per_client and (done == 0 or time.perf_counter() - began[0] < budget):
+        while done == 0 or _more(done, time.perf_counter() - began[0]):
             try:
                 status = session.query(texts[(first + done) % len(texts)]).status
             except (OSError, http.client.HTTPException):  # e.g. the server retired the process holding it

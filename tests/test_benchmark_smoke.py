@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -265,6 +266,31 @@ def test_the_catalogue_as_one_workload_runs_every_query_from_staggered_starts() 
     timed = asked[3:]  # each client's first query only opened its connection
     assert load.qps > 0 and not load.failed and len(timed) == 30
     assert all(timed.count(text) == 6 for text in texts)  # 3 clients x 10 queries over 5 texts, each twice
+
+
+def test_a_throughput_measurement_runs_at_least_min_seconds_and_at_most_the_budget() -> None:
+    """A light query goes on past ``per_client`` until ``min_seconds`` have passed; the budget still ends it."""
+    from benchmarks.engines.base import Client
+    from benchmarks.workload import throughput
+
+    counted = [0]
+    lock = threading.Lock()
+
+    class Quick(Client):
+        def query(self, sparql: str) -> Answer:
+            time.sleep(0.005)
+            with lock:
+                counted[0] += 1
+            return Answer(200, b"", JSON_RESULTS)
+
+    started = time.perf_counter()
+    throughput(_engine_of(Quick), ["ASK {}"], clients=2, per_client=2, min_seconds=0.3)
+    assert time.perf_counter() - started >= 0.3
+    assert counted[0] > 2 + 2 * 2  # the two warm-up queries, then more than per_client each
+    counted[0] = 0
+    started = time.perf_counter()
+    throughput(_engine_of(Quick), ["ASK {}"], clients=2, per_client=2, budget=0.2, min_seconds=30)
+    assert time.perf_counter() - started < 5
 
 
 def test_build_and_validation_benchmark_runs_as_documented(tmp_path: Path) -> None:
