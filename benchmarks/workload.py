@@ -125,13 +125,13 @@ def throughput(
     failed: dict[int, int] = {}
     lock = threading.Lock()
 
-    def _more(done: int, elapsed: float) -> bool:
+    def more(done: int, elapsed: float) -> bool:
         return elapsed < budget and (done < per_client or elapsed < min_seconds)
 
     def work(session, first: int) -> int:
         barrier.wait()
         done = ok = 0
-        while done == 0 or _more(done, time.perf_counter() - began[0]):
+        while done == 0 or more(done, time.perf_counter() - began[0]):
             try:
                 status = session.query(texts[(first + done) % len(texts)]).status
             except (OSError, http.client.HTTPException):  # e.g. the server retired the process holding it

@@ -92,8 +92,8 @@ def serialize(
     counted as they are written, in one evaluation of the query (see ``_capped``); so are triples in
     N-Triples (one line each). In the other RDF syntaxes, triples are written in one pass when the answer is
     at most ``max_rows`` bytes (each writes at least one byte per triple); only a longer one is run again
-    with ``again`` and counted. With a JSON-LD ``context``
-    (jsonld.context of the store), a CONSTRUCT/DESCRIBE answer in JSON-LD is compacted with it.
+    with ``again`` and counted. With a JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE
+    answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
         if fmt.is_results:
