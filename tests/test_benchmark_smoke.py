@@ -111,6 +111,7 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     engines += ["oxigraph", "oxigraph-memory"] if oxigraph_command() else []
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--repeat", "1", "--per-client", "1"]
     argv += ["--clients", "2", "--round-trips", "20", "--interleave-rounds", "1", "--engines", ",".join(engines)]
+    argv += ["--min-seconds", "0"]  # a smoke run: one query per client, however fast
     argv += ["--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
@@ -183,7 +184,8 @@ def test_smoke_run_of_our_endpoint_on_the_remote_backend(tmp_path: Path) -> None
     except (VirtuosoError, OSError) as error:
         pytest.skip(f"Virtuoso open source cannot be installed here: {str(error).splitlines()[0]}")
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--no-article", "--repeat", "1"]
-    argv += ["--per-client", "1", "--clients", "2", "--engines", "pyoxigraph,ours,ours-remote", "--strict"]
+    argv += ["--per-client", "1", "--min-seconds", "0", "--clients", "2", "--engines", "pyoxigraph,ours,ours-remote"]
+    argv += ["--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
