@@ -66,7 +66,10 @@ def test_the_build_is_profiled_as_documented(tmp_path: Path) -> None:
     assert re.search(r"--no-validate` under py-spy: 2,\d{3} data triples", text)  # the generated graph's
     assert "\n- parse the sources: " in text and "\n- compaction and swap: " in text  # the build's own step times
     assert "| step | share | thread-s |" in text and "| layer | share | thread-s |" in text
-    assert "| build." in text or "| sources." in text or "| rules." in text  # the build's own steps were sampled
+    # The build's own work was sampled. (At 2k the imports outweigh it, so which of its steps reach the table's
+    # top rows varies from run to run; the raw stacks always hold it.)
+    raw = (tmp_path / "out" / "build-2k.txt").read_text()
+    assert re.search(r";build \(anakinra_kg/build\.py:\d+\)", raw)
 
 
 def test_the_endpoint_is_profiled_under_one_client(tmp_path: Path) -> None:
