@@ -231,10 +231,11 @@ def test_solutions_are_counted_against_the_row_limit_in_one_evaluation(fmt: form
     assert reruns == []
 
 
-@pytest.mark.parametrize(("name", "reruns"), [("ntriples", []), ("turtle", [1])])
+@pytest.mark.parametrize(("name", "reruns"), [("ntriples", []), ("nquads", []), ("turtle", [1])])
 def test_a_long_construct_answer_is_counted_against_the_row_limit(name: str, reruns: list[int]) -> None:
     """A CONSTRUCT answer longer than max_rows bytes is counted: 3 triples pass a limit of 3, not of 2. In
-    N-Triples (one line per triple) as it is written; in the other syntaxes by running the query again."""
+    N-Triples and N-Quads (one line per triple) as it is written; in the other syntaxes by running the query
+    again."""
     store = ox.Store()
     fmt = formats.by_name(name)
     ran: list[int] = []

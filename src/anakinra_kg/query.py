@@ -90,9 +90,9 @@ def serialize(
 
     With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. Solutions are
     counted as they are written, in one evaluation of the query (see ``_capped``); so are triples in
-    N-Triples (one line each). In the other RDF syntaxes, triples are written in one pass when the answer is
-    at most ``max_rows`` bytes (each writes at least one byte per triple); only a longer one is run again
-    with ``again`` and counted. With a JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE
+    N-Triples and N-Quads (one line each). In the other RDF syntaxes, triples are written in one pass when the
+    answer is at most ``max_rows`` bytes (each writes at least one byte per triple); only a longer one is run
+    again with ``again`` and counted. With a JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE
     answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
@@ -105,7 +105,7 @@ def serialize(
         return _serialized(results, fmt, context)
     if isinstance(results, ox.QuerySolutions):
         return _capped(results, fmt, max_rows)
-    if fmt.oxigraph == ox.RdfFormat.N_TRIPLES:  # one line per triple: counted as they are written
+    if fmt.line_per_statement:  # N-Triples, N-Quads: counted as they are written
         sink = _Sink(line_limit=max_rows)
         try:
             _serialized(results, fmt, None, sink)
