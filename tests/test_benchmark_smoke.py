@@ -110,13 +110,14 @@ def test_smoke_run_writes_the_table_and_engines_agree(tmp_path: Path) -> None:
     engines = ["pyoxigraph", "rdflib", "ours", "ours-app", "ours-cached"]
     engines += ["oxigraph", "oxigraph-memory"] if oxigraph_command() else []
     argv = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--sizes", "2k", "--repeat", "1", "--per-client", "1"]
-    argv += ["--clients", "2", "--round-trips", "20", "--interleave-rounds", "1", "--engines", ",".join(engines)]
+    argv += ["--clients", "2", "--round-trips", "200", "--interleave-rounds", "1", "--engines", ",".join(engines)]
     argv += ["--min-seconds", "0"]  # a smoke run: one query per client, however fast
     argv += ["--strict"]
     argv += ["--workdir", str(tmp_path / "work"), "--out", str(tmp_path / "out")]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     table = (tmp_path / "out" / "results.md").read_text()
+    assert "each 1 queries per client or more (at most" in table  # how long each throughput measurement ran
     run = json.loads((tmp_path / "out" / "results.json").read_text())
     assert [d["dataset"] for d in run["datasets"]] == ["article", "2k"]
     synthetic_queries = sorted(p.stem for p in (ROOT / "benchmarks" / "queries").glob("*.rq"))
