@@ -49,12 +49,6 @@ class Format:
         return self.oxigraph in _PREFIXED
 
     @property
-    def line_per_statement(self) -> bool:
-        """True for the syntaxes that write each triple or solution on one line of its own (N-Triples, N-Quads,
-        TSV: newlines inside literals are escaped), so an answer's lines count its rows as it is written."""
-        return self.oxigraph in _LINE_BASED
-
-    @property
     def is_dataset(self) -> bool:
         """True for RDF formats that carry named graphs (TriG, N-Quads)."""
         return isinstance(self.oxigraph, ox.RdfFormat) and self.oxigraph.supports_datasets
@@ -65,7 +59,6 @@ UTF8 = "utf-8"
 _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 _PREFIXED = frozenset({_G.TURTLE, _G.TRIG, _G.N3, _G.RDF_XML})
-_LINE_BASED = frozenset({_G.N_TRIPLES, _G.N_QUADS, _R.TSV})
 
 RESULTS_FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "srj", _R.JSON, "SPARQL_Results_JSON", ("application/json",)),

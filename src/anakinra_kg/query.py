@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
@@ -84,66 +84,44 @@ def serialize(
     *,
     max_rows: int | None = None,
     context: dict[str, Any] | None = None,
-    again: Callable[[], Results] | None = None,
 ) -> bytes:
     """Serialize results in a format that fits them (results formats for SELECT/ASK).
 
-    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead. Solutions are
-    counted as they are written, in one evaluation of the query (see ``_capped``); so are triples in
-    N-Triples and N-Quads (one line each). In the other RDF syntaxes, triples are written in one pass when the
-    answer is at most ``max_rows`` bytes (each writes at least one byte per triple); only a longer one is run
-    again with ``again`` and counted. With a JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE
-    answer in JSON-LD is compacted with it.
+    With ``max_rows``, a result of more solutions or triples raises TooManyRowsError instead, found in the one
+    evaluation of the query that writes the answer: solutions are counted as they are written (see
+    ``_capped``); at most ``max_rows`` triples are written, and one more left unread means too many. With a
+    JSON-LD ``context`` (jsonld.context of the store), a CONSTRUCT/DESCRIBE answer in JSON-LD is compacted with it.
     """
     if isinstance(results, ox.QueryTriples):
         if fmt.is_results:
             raise QueryError(f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.name}")
     elif not fmt.is_results:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt.name}")
-    context = context if fmt.name == "jsonld" else None  # compaction goes through Python triples: no one-pass write
+    context = context if fmt.name == "jsonld" else None
     if max_rows is None or isinstance(results, ox.QueryBoolean):
         return _serialized(results, fmt, context)
     if isinstance(results, ox.QuerySolutions):
         return _capped(results, fmt, max_rows)
-    if fmt.line_per_statement:  # N-Triples, N-Quads: counted as they are written
-        sink = _Sink(line_limit=max_rows)
-        try:
-            _serialized(results, fmt, None, sink)
-        except _LimitPassedError:
-            raise TooManyRowsError(f"the result has more than {max_rows} triples") from None
-        return sink.value()
-    if again is not None and context is None:
-        sink = _Sink(byte_limit=max_rows)
-        try:
-            _serialized(results, fmt, None, sink)
-            return sink.value()
-        except _LimitPassedError:
-            results = again()
-    triples = list(islice(results, max_rows + 1))
-    if len(triples) > max_rows:
+    body = write_triples(islice(results, max_rows), fmt, context)
+    if next(results, None) is not None:
         raise TooManyRowsError(f"the result has more than {max_rows} triples")
-    return _serialized(triples, fmt, context)
+    return body
 
 
-def _serialized(
-    results: Results | list[ox.Triple], fmt: Format, context: dict[str, Any] | None, output: _Sink | None = None
-) -> bytes:
-    """Write results (or triples) in ``fmt``, compacted with a JSON-LD ``context`` if given: to ``output``, else
-    returned as bytes."""
-    if isinstance(results, ox.QueryTriples | list):
-        return write_triples(results, fmt, context, output)
-    return results.serialize(output, format=fmt.oxigraph)
+def _serialized(results: Results, fmt: Format, context: dict[str, Any] | None) -> bytes:
+    """Write results in ``fmt``, compacted with a JSON-LD ``context`` if given."""
+    if isinstance(results, ox.QueryTriples):
+        return write_triples(results, fmt, context)
+    return results.serialize(format=fmt.oxigraph)
 
 
-def write_triples(
-    triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any] | None = None, output: _Sink | None = None
-) -> bytes:
+def write_triples(triples: Iterable[ox.Triple], fmt: Format, context: dict[str, Any] | None = None) -> bytes:
     """Write triples in an RDF format: JSON-LD compacted with ``context`` if given, else with the project prefixes
     in the syntaxes that abbreviate with them (pyoxigraph converts every prefix it is handed, on every call)."""
     if context is not None and fmt.name == "jsonld":
         return jsonld.compact_triples(list(triples), context)
     prefixes = prefix_map() if fmt.writes_prefixes else None
-    return ox.serialize(triples, output, format=fmt.oxigraph, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=prefixes)
 
 
 class _LimitPassedError(Exception):
@@ -151,23 +129,17 @@ class _LimitPassedError(Exception):
 
 
 class _Sink:
-    """A binary sink that keeps what is written, and stops the writer past ``line_limit`` lines or ``byte_limit``."""
+    """A binary sink that keeps what is written, and stops the writer past ``line_limit`` lines."""
 
-    def __init__(self, *, line_limit: int | None = None, byte_limit: int | None = None) -> None:
+    def __init__(self, line_limit: int) -> None:
         self.line_limit = line_limit
-        self.byte_limit = byte_limit
         self.lines = 0
-        self.size = 0
         self.chunks: list[bytes] = []
 
     def write(self, data: bytes) -> int:
-        """Keep a chunk; raise _LimitPassedError as soon as a limit is passed."""
-        self.size += len(data)
-        if self.line_limit is not None:
-            self.lines += data.count(b"\n")
-        if (self.line_limit is not None and self.lines > self.line_limit) or (
-            self.byte_limit is not None and self.size > self.byte_limit
-        ):
+        """Keep a chunk; raise _LimitPassedError as soon as the limit is passed."""
+        self.lines += data.count(b"\n")
+        if self.lines > self.line_limit:
             raise _LimitPassedError
         self.chunks.append(bytes(data))
         return len(data)
@@ -188,7 +160,7 @@ def _capped(results: ox.QuerySolutions, fmt: Format, max_rows: int) -> bytes:
     alternative, writing ``fmt`` directly and running the query again when the answer is too long to be
     surely within the limit, evaluated a long answer twice (2 to 3 times as slow on answers over 100 kB).
     """
-    sink = _Sink(line_limit=max_rows + 1)  # the header line, then one line per solution
+    sink = _Sink(max_rows + 1)  # the header line, then one line per solution
     try:
         results.serialize(sink, format=ox.QueryResultsFormat.TSV)
     except _LimitPassedError:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 import threading
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -62,18 +61,14 @@ class QueryJob:
         found = guard.inspect(self.text)
         guard.check_services(found, list(self.allowed_hosts))
         self._check_graphs(store, found)
-
-        def run() -> query.Results:
-            return store.query(
+        try:
+            results = store.query(
                 self.text,
                 union_default_graph=not found.names_dataset,  # a FROM / FROM NAMED in the query wins
                 default_graphs=_list(self.default_graphs),
                 named_graphs=_list(self.named_graphs),
                 timeout=self.timeout,
             )
-
-        try:
-            results = run()
         except query.QuerySyntaxError as error:
             operations = guard.update_operations(self.text)
             if operations:
@@ -82,22 +77,21 @@ class QueryJob:
         except query.QueryError as error:
             return Outcome.text(400, f"the query cannot be run: {error}")
         try:
-            return self._serialized(store, results, run)
+            return self._serialized(store, results)
         finally:
             # rdflib's parser (run above for some queries) leaves reference cycles through this frame; were
             # the results still held here, the garbage collector could free them on another thread, which
             # pyoxigraph refuses (the object would leak, with an error on stderr).
             del results
 
-    def _serialized(self, store: Backend, results: query.Results, again: Callable[[], query.Results]) -> Outcome:
-        """Serialize the results as negotiated (``again`` runs the query anew, for a long answer's row count);
-        limits and format mismatches become 4xx outcomes."""
+    def _serialized(self, store: Backend, results: query.Results) -> Outcome:
+        """Serialize the results as negotiated; limits and format mismatches become 4xx outcomes."""
         graph = isinstance(results, ox.QueryTriples)
         offered = formats.RDF_FORMATS if graph else formats.RESULTS_FORMATS
         try:
             fmt = formats.negotiate(offered, self.accept, self.format_names, _what(graph))
             context = _context(store) if fmt.name == "jsonld" else None  # compact JSON-LD answers
-            body = query.serialize(results, fmt, max_rows=self.max_rows, context=context, again=again)
+            body = query.serialize(results, fmt, max_rows=self.max_rows, context=context)
         except formats.NotAcceptableError as error:
             return Outcome.text(406, str(error))
         except query.TooManyRowsError as error:
