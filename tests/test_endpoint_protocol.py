@@ -88,6 +88,18 @@ def test_get_form_post_and_direct_post_agree(url: str, db: ox.Store) -> None:
     assert len(values(by_get)) == len(expected) > 5
 
 
+def test_head_has_the_get_answers_headers_and_no_body(url: str) -> None:
+    """HEAD with ?query= answers as GET would (status, Content-Type, Content-Length, ETag), without the body; a
+    HEAD with a bad query gets the GET's 400."""
+    by_get = get(url, SELECT)
+    by_head = requests.head(url, params={"query": SELECT}, timeout=30)
+    assert by_head.status_code == by_get.status_code == 200
+    assert by_head.content == b""
+    for header in ("Content-Type", "Content-Length", "ETag"):
+        assert by_head.headers[header] == by_get.headers[header]
+    assert requests.head(url, params={"query": "SELECT * WHERE {"}, timeout=30).status_code == 400
+
+
 def test_wrong_method_is_405_with_allow(url: str) -> None:
     """PUT and DELETE get 405 in plain text, with the Allow header naming GET and POST."""
     for method in ("PUT", "DELETE", "PATCH"):

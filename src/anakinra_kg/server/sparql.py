@@ -113,8 +113,8 @@ def execute(job: QueryJob | StatsJob) -> worker.Outcome | dict[str, int]:
 
 
 def read_request() -> ProtocolRequest:
-    """Read the query and dataset of a GET, a form POST or a direct POST, as the SPARQL 1.1 Protocol says."""
-    if request.method == "GET":
+    """Read the query and dataset of a GET (or HEAD), a form POST or a direct POST, as the SPARQL 1.1 Protocol says."""
+    if request.method in ("GET", "HEAD"):  # HEAD: the GET's headers, no body (werkzeug drops it)
         params, body_query = request.args, None
     elif request.mimetype == FORM_TYPE:
         params, body_query = request.values, None
