@@ -97,7 +97,6 @@ def serialize(
             raise QueryError(f"a CONSTRUCT/DESCRIBE result cannot be written as {fmt.name}")
     elif not fmt.is_results:
         raise QueryError(f"a SELECT/ASK result cannot be written as {fmt.name}")
-    context = context if fmt.name == "jsonld" else None
     if max_rows is None or isinstance(results, ox.QueryBoolean):
         return _serialized(results, fmt, context)
     if isinstance(results, ox.QuerySolutions):
