@@ -13,8 +13,12 @@ the store's canonical form (e.g. "01"^^xsd:integer as "1"^^xsd:integer).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
 import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -226,23 +230,32 @@ def _live(compiler: Compiler, shape: rdflib.term.Node) -> bool:
     return not compiler.shapes.value(shape, SH.deactivated, default=rdflib.Literal(False)).toPython()
 
 
-def validate(store: ox.Store, shapes: rdflib.Graph, graphs: list[ox.NamedNode]) -> list[Result]:
-    """Validate the union of ``graphs`` of the store against the shapes; return every result."""
+def validate(
+    store: ox.Store, shapes: rdflib.Graph, graphs: list[ox.NamedNode], workers: int | None = None
+) -> list[Result]:
+    """Validate the union of ``graphs`` of the store against the shapes; return every result.
+
+    The shapes' queries only read the store, so they run side by side on ``workers`` threads (default: one per
+    core; pyoxigraph evaluates a query without holding the GIL); the results come in the shapes' order.
+    """
     compiler = Compiler(shapes)
-    found: list[Result] = []
+    query = _Runner(store, graphs)
+    checks: list[Callable[[], list[Result]]] = []
     node_shapes = sorted(set(shapes.subjects(RDF.type, SH.NodeShape)), key=str)
     for shape in node_shapes:
         target = compiler.target(shape)
         if target is None or not _live(compiler, shape):
             continue
-        query = _Runner(store, graphs)
-        found += _value_results(compiler, query, shape, target, None)
+        checks.append(functools.partial(_value_results, compiler, query, shape, target, None))
         for sparql in compiler.objects(shape, SH.sparql):
-            found += _sparql_results(compiler, query, shape, target, sparql)
+            checks.append(functools.partial(_sparql_results, compiler, query, shape, target, sparql))
         for prop in compiler.objects(shape, SH.property):
             if _live(compiler, prop):
-                found += _value_results(compiler, query, prop, target, compiler.path(shapes.value(prop, SH.path)))
-                found += _count_results(compiler, query, prop, target)
+                path = compiler.path(shapes.value(prop, SH.path))
+                checks.append(functools.partial(_value_results, compiler, query, prop, target, path))
+                checks.append(functools.partial(_count_results, compiler, query, prop, target))
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, thread_name_prefix="shacl") as pool:
+        found = [result for results in pool.map(lambda check: check(), checks) for result in results]
     return _distinct(found)
 
 
