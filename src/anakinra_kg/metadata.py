@@ -6,8 +6,10 @@ the other graphs (the metadata graph describes them; its own size is given on it
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -103,58 +105,46 @@ def describe(
 
 
 def describe_store(store: ox.Store, *, endpoint: str, download_base: str, version: str = __version__) -> list[ox.Quad]:
-    """The same description as ``describe``, counted by SPARQL on the store (no quad goes through Python)."""
+    """The same description as ``describe``, counted by SPARQL on the store (no quad goes through Python).
+
+    The counting queries only read, so they run side by side, one thread per core (pyoxigraph evaluates a query
+    without holding the GIL).
+    """
     graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g != GRAPH]
     every = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
-
-    def one(select: str) -> int:
-        return int(next(iter(store.query(select, default_graph=graphs)))["n"].value)
-
-    per_graph = {
-        g.value: int(
-            next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}")))["n"].value
-        )
-        for g in graphs
-    }
-    members = {
-        row["c"]: int(row["n"].value)
-        for row in store.query(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER isIRI(?c) } GROUP BY ?c", default_graph=graphs
-        )
-    }
-    per_property = {
-        row["p"]: int(row["n"].value)
-        for row in store.query(f"SELECT ?p (COUNT(*) AS ?n) WHERE {every} GROUP BY ?p", default_graph=graphs)
-    }
-    nodes = next(
-        iter(
-            store.query(
-                "SELECT (COUNT(DISTINCT ?s) AS ?ns) (COUNT(DISTINCT ?o) AS ?no) WHERE { ?s ?p ?o }",
-                default_graph=graphs,
-            )
-        )
-    )
-    entities = (  # GROUP BY ?s: 1.2 s at 1.7M quads where SELECT DISTINCT ?s took 2.0 s
-        "SELECT (COUNT(*) AS ?n) WHERE { { SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?s } "
-        f'FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{ID}")) }}'
-    )
     matches = " ".join(f"<{p}>" for p in MATCH_PREDICATES)
-    told = store.query(
-        f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+    queries = {
+        "per_graph": f"SELECT ?g (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {GRAPH}) }} "
+        "GROUP BY ?g",
+        "members": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER isIRI(?c) } GROUP BY ?c",
+        "per_property": f"SELECT ?p (COUNT(*) AS ?n) WHERE {every} GROUP BY ?p",
+        # the distinct subjects, and the entities among them, in one pass (GROUP BY ?s is faster than DISTINCT)
+        "subjects": "SELECT (COUNT(*) AS ?n) "
+        f'(SUM(IF(isIRI(?s) && STRSTARTS(STR(?s), "{ID}"), 1, 0)) AS ?entities) '
+        "WHERE { { SELECT ?s WHERE { ?s ?p ?o } GROUP BY ?s } }",
+        "objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }",
+        "told": f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
               {{ ?s a <{OWL}Ontology> ; ?p ?o FILTER (?p IN (<{DCT}license>, <{DCT}creator>, <{TYPE.value}>)) }}
               UNION {{ ?s ?p ?o FILTER (?p = <{TYPE.value}> && ?o = <{VOCAB}SourceArticle>) }}
               UNION {{ VALUES ?p {{ {matches} }} ?s ?p ?o }} }}""",
-        default_graph=graphs,
-    )
+    }
+
+    def run(text: str) -> list:
+        return list(store.query(text, default_graph=graphs))
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="statistics") as pool:
+        answers = dict(zip(queries, pool.map(run, queries.values()), strict=True))
+    (subjects,), (objects,) = answers["subjects"], answers["objects"]
+    per_property = {row["p"]: int(row["n"].value) for row in answers["per_property"]}
     counts = Counts(
         triples=sum(per_property.values()),  # each distinct triple has one predicate
-        subjects=int(nodes["ns"].value),
-        objects=int(nodes["no"].value),
-        entities=one(entities),
-        per_graph=per_graph,
-        members=members,
+        subjects=int(subjects["n"].value),
+        objects=int(objects["n"].value),
+        entities=int(subjects["entities"].value),
+        per_graph={row["g"].value: int(row["n"].value) for row in answers["per_graph"]},
+        members={row["c"]: int(row["n"].value) for row in answers["members"]},
         per_property=per_property,
-        told=set(told),
+        told=set(answers["told"]),
     )
     return _describe(counts, endpoint=endpoint, download_base=download_base, version=version)
 
