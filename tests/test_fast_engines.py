@@ -8,12 +8,13 @@ article's graph with every negative fixture, and on a small synthetic graph of t
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from anakinra_kg import consistency, metadata, reason, rules, sources, validate
+from anakinra_kg import consistency, metadata, reason, rules, shacl_sparql, sources, validate
 from benchmarks import generate
 
 from .conftest import ROOT, expected
@@ -106,6 +107,35 @@ def test_sparql_rules_equal_owlrl_on_synthetic(synthetic: Path) -> None:
     assert fast == reference
 
 
+def _recording_threads(monkeypatch: pytest.MonkeyPatch, cls: type, method: str) -> list[str]:
+    """Record the name of the thread each call of ``cls.method`` runs on."""
+    names: list[str] = []
+    original = getattr(cls, method)
+
+    def recorded(*args, **kwargs):
+        names.append(threading.current_thread().name)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(cls, method, recorded)
+    return names
+
+
+def test_compiled_shacl_runs_side_by_side_and_keeps_its_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shapes' queries run on the validation's threads, and the results are the same list, in the same
+    order, as one query after another gives."""
+    store = ox.Store()
+    found = sources.discover(ROOT / "ontology", ROOT / "data") + [sources.Source(p, None) for p in SHAPE_FIXTURES]
+    sources.load_into(store, found)
+    graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    shapes = validate.load_shapes(ROOT / "ontology", [])
+    alone = shacl_sparql.validate(store, shapes, graphs, workers=1)
+    names = _recording_threads(monkeypatch, shacl_sparql._Runner, "__call__")
+    side_by_side = shacl_sparql.validate(store, shapes, graphs, workers=4)
+    assert len(alone) >= len(SHAPE_FIXTURES)
+    assert side_by_side == alone
+    assert len(names) > 50 and all(name.startswith("shacl") for name in names)
+
+
 def test_void_counted_by_sparql_equals_python_count() -> None:
     """describe_store (SPARQL aggregates on the store) writes exactly what describe (Python sets) writes."""
     store = ox.Store()
@@ -115,6 +145,15 @@ def test_void_counted_by_sparql_equals_python_count() -> None:
     by_sparql = metadata.describe_store(store, endpoint="http://e/sparql", download_base="http://e/files/")
     assert len(by_sparql) > 300
     assert set(by_sparql) == set(by_python)
+
+
+def test_void_counting_queries_run_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    """describe_store's counting queries run on its threads, not one after another on the caller's."""
+    store = ox.Store()
+    sources.load_into(store, sources.discover(ROOT / "ontology", ROOT / "data"))
+    names = _recording_threads(monkeypatch, ox.Store, "query")
+    metadata.describe_store(store, endpoint="http://e/sparql", download_base="http://e/files/")
+    assert len(names) >= 6 and all(name.startswith("statistics") for name in names)
 
 
 REASONING = sorted((ROOT / "tests" / "fixtures" / "reasoning").glob("*.ttl"))
