@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from anakinra_kg import consistency, metadata, reason, rules, shacl_sparql, sources, validate
+from anakinra_kg import consistency, metadata, query, reason, rules, shacl_sparql, sources, validate
 from benchmarks import generate
 
 from .conftest import ROOT, expected
@@ -118,6 +118,26 @@ def _recording_threads(monkeypatch: pytest.MonkeyPatch, cls: type, method: str) 
 
     monkeypatch.setattr(cls, method, recorded)
     return names
+
+
+def test_side_by_side_answers_in_the_order_of_the_items() -> None:
+    """The one pool the fast engines share: answers come in the items' order, whichever query ends first, and
+    run on threads of the given name."""
+    store = ox.Store()
+    sources.load_into(store, sources.discover(ROOT / "ontology", ROOT / "data"))
+    heavy = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r }"
+    light = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/anakinra-kg/vocab/Drug> }"
+
+    def run(text: str) -> tuple[str, int]:
+        return threading.current_thread().name, int(
+            next(iter(store.query(text, use_default_graph_as_union=True)))["n"].value
+        )
+
+    items = [heavy, light, heavy, light]
+    one_by_one = [run(text)[1] for text in items]
+    answers = list(query.side_by_side(run, items, "counting", workers=2))
+    assert [n for _, n in answers] == one_by_one and one_by_one[0] != one_by_one[1]
+    assert all(name.startswith("counting") for name, _ in answers)
 
 
 def test_compiled_shacl_runs_side_by_side_and_keeps_its_order(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,10 +6,8 @@ the other graphs (the metadata graph describes them; its own size is given on it
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -18,6 +16,7 @@ from . import __version__, registry
 from .export import DUMPS
 from .formats import by_name
 from .prefixes import BASE, ID, STANDARD, VOCAB, graph_iri, prefix_map
+from .query import side_by_side
 from .settings import Settings
 
 GRAPH = ox.NamedNode(graph_iri("metadata"))
@@ -107,8 +106,7 @@ def describe(
 def describe_store(store: ox.Store, *, endpoint: str, download_base: str, version: str = __version__) -> list[ox.Quad]:
     """The same description as ``describe``, counted by SPARQL on the store (no quad goes through Python).
 
-    The counting queries only read, so they run side by side, one thread per core (pyoxigraph evaluates a query
-    without holding the GIL).
+    The counting queries only read, so they run side by side (``query.side_by_side``).
     """
     graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g != GRAPH]
     every = "{ SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
@@ -132,8 +130,7 @@ def describe_store(store: ox.Store, *, endpoint: str, download_base: str, versio
     def run(text: str) -> list:
         return list(store.query(text, default_graph=graphs))
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="statistics") as pool:
-        answers = dict(zip(queries, pool.map(run, queries.values()), strict=True))
+    answers = dict(zip(queries, side_by_side(run, queries.values(), "statistics"), strict=True))
     (subjects,), (objects,) = answers["subjects"], answers["objects"]
     per_property = {row["p"]: int(row["n"].value) for row in answers["per_property"]}
     counts = Counts(

@@ -11,16 +11,15 @@ project's individuals (subjects under ID), no blank nodes, no trivial types.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from .prefixes import ID, STANDARD, graph_iri
 from .prefixes import shorten_iris as shorten
+from .query import side_by_side
 
 INFERRED = ox.NamedNode(graph_iri("inferred"))
 RDF, RDFS, OWL = STANDARD["rdf"], STANDARD["rdfs"], STANDARD["owl"]
@@ -200,8 +199,8 @@ def _rule(
 def infer(store: ox.Store) -> int:
     """The build's derive step: materialise the entailments into graph/inferred; return how many were added.
 
-    Each round runs every rule as a CONSTRUCT query, on as many threads as there are cores (queries only
-    read, so they run side by side), and loads what each derives, as N-Triples, into the inferred graph and
+    Each round runs every rule as a CONSTRUCT query, side by side (``query.side_by_side``: queries only
+    read), and loads what each derives, as N-Triples, into the inferred graph and
     into a scratch graph of the round: no triple goes through Python objects. The next round runs the
     single-pattern rules on that scratch graph only, the others on the whole store again. A query may see
     what another rule of its round has loaded already; it only derives what is not stated yet, and rounds
@@ -218,18 +217,17 @@ def infer(store: ox.Store) -> int:
         return store.query(text).serialize(format=ox.RdfFormat.N_TRIPLES)
 
     try:
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="infer") as pool:
-            for round_ in range(MAX_ROUNDS):
-                added = None if round_ == 0 and before == 0 else ox.NamedNode(f"{SCRATCH}{round_}")
-                queries = [rule.construct(graphs, delta if rule.single else None) for rule in rules]
-                for triples in pool.map(derive, queries):
-                    for graph in (INFERRED, added) if added is not None else (INFERRED,):
-                        store.load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-                if delta is not None and delta != INFERRED:
-                    store.remove_graph(delta)
-                delta = added or INFERRED
-                if not store.query(f"ASK {{ GRAPH {delta} {{ ?s ?p ?o }} }}"):
-                    return _size(store, INFERRED) - before
+        for round_ in range(MAX_ROUNDS):
+            added = None if round_ == 0 and before == 0 else ox.NamedNode(f"{SCRATCH}{round_}")
+            queries = [rule.construct(graphs, delta if rule.single else None) for rule in rules]
+            for triples in side_by_side(derive, queries, "infer"):
+                for graph in (INFERRED, added) if added is not None else (INFERRED,):
+                    store.load(triples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+            if delta is not None and delta != INFERRED:
+                store.remove_graph(delta)
+            delta = added or INFERRED
+            if not store.query(f"ASK {{ GRAPH {delta} {{ ?s ?p ?o }} }}"):
+                return _size(store, INFERRED) - before
     finally:
         for graph in list(store.named_graphs()):
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(SCRATCH):

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -26,6 +24,7 @@ import rdflib
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH, XSD
 
+from .query import side_by_side
 from .shacl_results import Result, to_rdflib
 
 SUBCLASS = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
@@ -235,8 +234,8 @@ def validate(
 ) -> list[Result]:
     """Validate the union of ``graphs`` of the store against the shapes; return every result.
 
-    The shapes' queries only read the store, so they run side by side on ``workers`` threads (default: one per
-    core; pyoxigraph evaluates a query without holding the GIL); the results come in the shapes' order.
+    The shapes' queries only read the store, so they run side by side (``query.side_by_side``, on ``workers``
+    threads); the results come in the shapes' order.
     """
     compiler = Compiler(shapes)
     query = _Runner(store, graphs)
@@ -254,8 +253,7 @@ def validate(
                 path = compiler.path(shapes.value(prop, SH.path))
                 checks.append(functools.partial(_value_results, compiler, query, prop, target, path))
                 checks.append(functools.partial(_count_results, compiler, query, prop, target))
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1, thread_name_prefix="shacl") as pool:
-        found = [result for results in pool.map(lambda check: check(), checks) for result in results]
+    found = [result for results in side_by_side(lambda check: check(), checks, "shacl", workers) for result in results]
     return _distinct(found)
 
 
